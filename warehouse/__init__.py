@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema, snapshots, rollups and the demo data generator."""

@@ -1,0 +1,224 @@
+-- The warehouse schema, in one place. Raw event tables are the source of truth;
+-- rollup_* tables are derived from them (warehouse/rollups.py) in the same
+-- transaction that writes events, and are what the pages read.
+
+CREATE TABLE IF NOT EXISTS warehouse_meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- School years run July-June; label '2015-16' starts 2015-07-01.
+CREATE TABLE IF NOT EXISTS school_year (
+    label       VARCHAR PRIMARY KEY,
+    start_date  DATE NOT NULL,
+    end_date    DATE NOT NULL,
+    prior_label VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS community (
+    community_id     INTEGER PRIMARY KEY,
+    slug             VARCHAR NOT NULL UNIQUE,
+    name             VARCHAR NOT NULL,
+    state            VARCHAR NOT NULL,
+    cohort           INTEGER NOT NULL,
+    joined_date      DATE NOT NULL,
+    launch_date      DATE,              -- card drive launch: "months since launch" counts from here
+    agreement_type   VARCHAR NOT NULL,  -- e.g. 'letter of commitment', 'MOU', 'data-sharing agreement'
+    agreement_start  DATE,
+    agreement_end    DATE,
+    is_demo          BOOLEAN NOT NULL DEFAULT FALSE
+);
+
+CREATE TABLE IF NOT EXISTS school (
+    school_id        INTEGER PRIMARY KEY,
+    community_id     INTEGER NOT NULL REFERENCES community (community_id),
+    name             VARCHAR NOT NULL,
+    school_type      VARCHAR NOT NULL CHECK (school_type IN ('district', 'charter')),
+    grade_low        INTEGER NOT NULL CHECK (grade_low BETWEEN 0 AND 12),   -- 0 = kindergarten
+    grade_high       INTEGER NOT NULL CHECK (grade_high BETWEEN 0 AND 12),
+    title_i          BOOLEAN,
+    agreement_type   VARCHAR,           -- a charter's own MOU, NULL when covered by the district's
+    agreement_start  DATE,
+    agreement_end    DATE
+);
+
+CREATE TABLE IF NOT EXISTS branch (
+    branch_id     INTEGER PRIMARY KEY,
+    community_id  INTEGER NOT NULL REFERENCES community (community_id),
+    name          VARCHAR NOT NULL
+);
+
+-- The denominator, supplied by the district as aggregate counts. Never student-level.
+CREATE TABLE IF NOT EXISTS enrollment (
+    community_id  INTEGER NOT NULL REFERENCES community (community_id),
+    school_id     INTEGER NOT NULL REFERENCES school (school_id),
+    grade         INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 12),
+    school_year   VARCHAR NOT NULL REFERENCES school_year (label),
+    students      INTEGER NOT NULL CHECK (students >= 0),
+    PRIMARY KEY (school_id, grade, school_year)
+);
+
+-- One row per card. patron_key is HMAC-SHA256(deployment secret, raw ID): the raw ID is never stored.
+-- Multi-million-row tables carry no PRIMARY KEY/UNIQUE index (DuckDB's ART indexes cost more
+-- than the table); ingest keeps patron_id and patron_key unique with anti-joins.
+CREATE TABLE IF NOT EXISTS patron (
+    patron_id     BIGINT NOT NULL,
+    patron_key    VARCHAR NOT NULL,
+    community_id  INTEGER NOT NULL REFERENCES community (community_id),
+    patron_type   VARCHAR NOT NULL CHECK (patron_type IN ('student', 'teacher', 'staff')),
+    card_type     VARCHAR NOT NULL CHECK (card_type IN ('virtual', 'physical')),
+    issued_date   DATE NOT NULL
+);
+
+-- The district's yearly card file: which school and grade each student card belongs to that year.
+CREATE TABLE IF NOT EXISTS student_roster (
+    patron_id    BIGINT NOT NULL,
+    school_year  VARCHAR NOT NULL,
+    school_id    INTEGER NOT NULL,
+    grade        INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 12)
+);
+
+CREATE TABLE IF NOT EXISTS card_event (
+    patron_id     BIGINT NOT NULL,
+    community_id  INTEGER NOT NULL,
+    event_time    TIMESTAMP NOT NULL,
+    event_type    VARCHAR NOT NULL CHECK (event_type IN ('issued', 'activation', 'login', 'eresource_login')),
+    channel       VARCHAR NOT NULL,     -- 'website', 'catalog', 'app', 'branch', or the e-resource platform
+    load_id       INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS circulation (
+    patron_id     BIGINT,               -- NULL never happens for transactions; monthly counts live below
+    community_id  INTEGER NOT NULL,
+    branch_id     INTEGER,
+    event_time    TIMESTAMP NOT NULL,
+    action        VARCHAR NOT NULL CHECK (action IN ('checkout', 'renewal')),
+    format        VARCHAR NOT NULL CHECK (format IN ('print', 'e-book', 'e-audiobook', 'hotspot', 'other')),
+    audience      VARCHAR NOT NULL CHECK (audience IN ('juvenile', 'young adult', 'adult')),
+    fiction       VARCHAR NOT NULL CHECK (fiction IN ('fiction', 'non-fiction', 'n/a')),
+    platform      VARCHAR NOT NULL,     -- 'ILS', 'OverDrive', 'hoopla', ...
+    load_id       INTEGER
+);
+
+-- For ILS that export only monthly counts.
+CREATE TABLE IF NOT EXISTS circulation_monthly (
+    community_id  INTEGER NOT NULL,
+    branch_id     INTEGER,
+    month         DATE NOT NULL,
+    format        VARCHAR NOT NULL,
+    audience      VARCHAR NOT NULL,
+    fiction       VARCHAR NOT NULL,
+    platform      VARCHAR NOT NULL,
+    checkouts     BIGINT NOT NULL CHECK (checkouts >= 0),
+    renewals      BIGINT NOT NULL DEFAULT 0 CHECK (renewals >= 0),
+    load_id       INTEGER
+);
+
+-- Monthly e-resource usage, COUNTER Release 5 metric names where the vendor supplies them.
+-- Never add across report types (DR and TR overlap): metrics pick one report per platform.
+CREATE TABLE IF NOT EXISTS eresource_usage (
+    community_id     INTEGER NOT NULL,
+    platform         VARCHAR NOT NULL,
+    month            DATE NOT NULL,
+    metric_type      VARCHAR NOT NULL,  -- Total_Item_Requests, Unique_Item_Requests, Searches_Regular, ...
+    count            BIGINT NOT NULL CHECK (count >= 0),
+    report_type      VARCHAR NOT NULL,  -- 'PR', 'DR', 'TR', ... or 'vendor' for non-COUNTER files
+    counter_release  VARCHAR,           -- '5.0', '5.1', NULL for non-COUNTER
+    load_id          INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS survey_response (
+    community_id  INTEGER NOT NULL,
+    wave          VARCHAR NOT NULL,     -- e.g. 'Cohort 1 round one (2016)'
+    question_id   VARCHAR NOT NULL,
+    question      VARCHAR NOT NULL,
+    answer        VARCHAR,              -- 'yes' / 'no' / NULL when left blank
+    load_id       INTEGER,
+    PRIMARY KEY (community_id, wave, question_id)
+);
+
+CREATE TABLE IF NOT EXISTS campaign (
+    campaign_id   INTEGER PRIMARY KEY,
+    community_id  INTEGER,              -- NULL: program-wide
+    start_date    DATE NOT NULL,
+    end_date      DATE,
+    title         VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL DEFAULT 'campaign' CHECK (kind IN ('campaign', 'annotation'))
+);
+
+CREATE TABLE IF NOT EXISTS target (
+    community_id  INTEGER NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    metric        VARCHAR NOT NULL,     -- 'activation_rate', 'active_user_rate', ...
+    value         DOUBLE NOT NULL,
+    PRIMARY KEY (community_id, school_year, metric)
+);
+
+CREATE TABLE IF NOT EXISTS load_log (
+    load_id        INTEGER PRIMARY KEY,
+    loaded_at      TIMESTAMP NOT NULL,
+    loaded_by      VARCHAR NOT NULL,
+    source         VARCHAR NOT NULL,    -- 'demo', 'enrollment', 'cards', 'circulation', 'counter', ...
+    file_name      VARCHAR,
+    sha256         VARCHAR,
+    community_id   INTEGER,
+    rows_loaded    BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL DEFAULT 0,
+    status         VARCHAR NOT NULL DEFAULT 'loaded' CHECK (status IN ('loaded', 'undone', 'replaced'))
+);
+
+-- ---------------------------------------------------------------- rollups
+-- Earliest use of any kind per card: first checkout, login or e-resource login.
+CREATE TABLE IF NOT EXISTS rollup_first_activity (
+    patron_id       BIGINT NOT NULL,
+    community_id    INTEGER NOT NULL,
+    first_activity  DATE NOT NULL
+);
+
+-- Distinct people, counted once per (school, grade, year). Additive across schools and grades
+-- within a year because a student is on one school's roster per year.
+CREATE TABLE IF NOT EXISTS rollup_people_year (
+    community_id        INTEGER NOT NULL,
+    school_year         VARCHAR NOT NULL,
+    patron_type         VARCHAR NOT NULL,
+    school_id           INTEGER,         -- NULL for teachers and staff
+    grade               INTEGER,
+    cards               BIGINT NOT NULL, -- cards held (students: on the year's roster; others: issued by year end)
+    new_cards           BIGINT NOT NULL, -- cards issued during the year
+    activated_at_start  BIGINT NOT NULL, -- cards first used before the year began
+    activated           BIGINT NOT NULL, -- cards first used by the end of the year
+    active              BIGINT NOT NULL, -- at least one checkout, login or e-resource login in the year
+    eresource_users     BIGINT NOT NULL,
+    hotspot_borrowers   BIGINT NOT NULL
+);
+
+-- New activations of roster students per week of the school year (cumulative curves).
+CREATE TABLE IF NOT EXISTS rollup_activation_week (
+    community_id  INTEGER NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    school_id     INTEGER NOT NULL,
+    grade         INTEGER NOT NULL,
+    week_start    DATE NOT NULL,
+    activations   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rollup_circulation_month (
+    community_id  INTEGER NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    month         DATE NOT NULL,
+    format        VARCHAR NOT NULL,
+    audience      VARCHAR NOT NULL,
+    fiction       VARCHAR NOT NULL,
+    platform      VARCHAR NOT NULL,
+    checkouts     BIGINT NOT NULL,
+    renewals      BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rollup_logins_month (
+    community_id     INTEGER NOT NULL,
+    school_year      VARCHAR NOT NULL,
+    month            DATE NOT NULL,
+    event_type       VARCHAR NOT NULL,
+    channel          VARCHAR NOT NULL,
+    events           BIGINT NOT NULL
+);

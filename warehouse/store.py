@@ -1,0 +1,96 @@
+"""Where the warehouse file lives, how readers open it and how writers publish a new snapshot.
+
+DuckDB lets one process hold a file read-write and then nobody else may open it. So the
+dashboard only ever opens the published file read-only, and a writer works on a private copy
+that it renames over the published file once its transaction has committed (an atomic
+rename on one filesystem). Readers that still hold the old file keep a consistent view until
+they notice the new stamp and reopen. Writers queue on a lock file.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
+SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
+
+
+def warehouse_path() -> Path:
+    """The published warehouse: $LCC_WAREHOUSE, or data/warehouse.duckdb."""
+    return Path(os.environ.get("LCC_WAREHOUSE", DEFAULT_PATH))
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """Cheap identity of the published file; changes whenever a writer publishes."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    path = Path(path or warehouse_path())
+    if not path.exists():
+        raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET threads = 2")
+    return con
+
+
+def version(con: duckdb.DuckDBPyConnection) -> str:
+    """The warehouse version stamp that caches key on; a new one is written by every publish."""
+    row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'version'").fetchone()
+    return row[0] if row else "empty"
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL)
+
+
+@contextlib.contextmanager
+def publishing(path: Path | None = None, *, fresh: bool = False):
+    """Yield a read-write connection on a private copy of the warehouse; publish it on success.
+
+    With fresh=True the copy starts empty (a rebuild). On any exception the copy is deleted
+    and the published warehouse is untouched.
+    """
+    path = Path(path or warehouse_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        if path.exists() and not fresh:
+            shutil.copyfile(path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            create_schema(con)
+            yield con
+            previous = version(con)
+            stamp = f"{previous}|{dt.datetime.now(dt.UTC).isoformat()}|{os.getpid()}"
+            new_version = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+            con.execute(
+                "INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
+                [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
+            )
+            con.execute("CHECKPOINT")
+            con.close()
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            raise
