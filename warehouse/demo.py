@@ -234,13 +234,14 @@ LEFT JOIN jnf USING (pid, y, j)
 LEFT JOIN p_jnf t ON t.y = c.y
 ORDER BY c.pid, c.event_time;
 
--- Print loans renewed once, three weeks later, about one time in eight.
+-- Print loans renewed once, three weeks later, about one time in eight (within the school
+-- year, so a renewal never makes a student active in a year they did not choose to use the card).
 INSERT INTO circulation
 SELECT patron_id, community_id, branch_id, event_time + INTERVAL 21 DAY, 'renewal', format, audience,
        fiction, platform, 1
 FROM circulation
 WHERE action = 'checkout' AND format = 'print' AND u3(patron_id, epoch(event_time), 1100) < 0.125
-  AND event_time + INTERVAL 21 DAY < TIMESTAMP '2018-07-01'
+  AND NOT (month(event_time) = 6 AND month(event_time + INTERVAL 21 DAY) = 7)
 ORDER BY patron_id, event_time;
 """
 

@@ -222,3 +222,83 @@ CREATE TABLE IF NOT EXISTS rollup_logins_month (
     channel          VARCHAR NOT NULL,
     events           BIGINT NOT NULL
 );
+
+-- ---------------------------------------------------------------- views the metrics read
+-- Every school with its community's identity, for scoping.
+CREATE OR REPLACE VIEW v_school AS
+SELECT s.school_id, s.name AS school_name, s.school_type, s.title_i, s.grade_low, s.grade_high,
+       c.community_id, c.slug, c.name AS community_name, c.cohort
+FROM school s JOIN community c USING (community_id);
+
+-- Students per (school, grade, year): the enrolled denominator beside the card counts.
+CREATE OR REPLACE VIEW v_student_cells AS
+WITH people AS (
+    SELECT community_id, school_id, grade, school_year, sum(cards) AS cards, sum(new_cards) AS new_cards,
+           sum(activated_at_start) AS activated_at_start, sum(activated) AS activated,
+           sum(active) AS active, sum(eresource_users) AS eresource_users,
+           sum(hotspot_borrowers) AS hotspot_borrowers
+    FROM rollup_people_year WHERE patron_type = 'student'
+    GROUP BY community_id, school_id, grade, school_year
+)
+SELECT s.*, coalesce(e.grade, p.grade) AS grade, coalesce(e.school_year, p.school_year) AS school_year,
+       coalesce(e.students, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
+       coalesce(p.new_cards, 0) AS new_cards, coalesce(p.activated_at_start, 0) AS activated_at_start,
+       coalesce(p.activated, 0) AS activated, coalesce(p.active, 0) AS active,
+       coalesce(p.eresource_users, 0) AS eresource_users, coalesce(p.hotspot_borrowers, 0) AS hotspot_borrowers
+FROM enrollment e
+FULL JOIN people p ON p.school_id = e.school_id AND p.grade = e.grade AND p.school_year = e.school_year
+JOIN v_school s ON s.school_id = coalesce(e.school_id, p.school_id);
+
+-- The same cells, once per way of breaking them down: pick one with `breakdown = ...`.
+CREATE OR REPLACE VIEW v_student_breakdown AS
+SELECT 'all' AS breakdown, 'all' AS key, 'All students' AS label, * FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'community' AS breakdown, slug AS key, community_name AS label, * FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'cohort' AS breakdown, CAST(cohort AS VARCHAR) AS key, 'Cohort ' || cohort AS label, *
+FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'school' AS breakdown, CAST(school_id AS VARCHAR) AS key, school_name AS label, *
+FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'grade' AS breakdown, lpad(CAST(grade AS VARCHAR), 2, '0') AS key,
+       CASE WHEN grade = 0 THEN 'Kindergarten' ELSE 'Grade ' || grade END AS label, *
+FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'school_type' AS breakdown, school_type AS key,
+       CASE school_type WHEN 'charter' THEN 'Charter' ELSE 'District' END AS label, *
+FROM v_student_cells
+UNION ALL BY NAME
+SELECT 'title_i' AS breakdown, CAST(coalesce(title_i, FALSE) AS VARCHAR) AS key,
+       CASE WHEN title_i THEN 'Title I schools' ELSE 'Other schools' END AS label, *
+FROM v_student_cells;
+
+-- Circulation with the community's identity.
+CREATE OR REPLACE VIEW v_circulation_month AS
+SELECT r.*, c.slug, c.cohort, c.name AS community_name, r.checkouts + r.renewals AS circulation
+FROM rollup_circulation_month r JOIN community c USING (community_id);
+
+-- One COUNTER report per community, platform and metric: the Platform Report where there is
+-- one, else vendor, DR, TR, IR. Adding across report types would count the same use twice.
+CREATE OR REPLACE VIEW v_eresource_usage AS
+WITH ranked AS (
+    SELECT e.*, c.slug, c.cohort, c.name AS community_name,
+           dense_rank() OVER (PARTITION BY e.community_id, e.platform, e.metric_type
+                              ORDER BY CASE e.report_type WHEN 'PR' THEN 1 WHEN 'vendor' THEN 2
+                                       WHEN 'DR' THEN 3 WHEN 'TR' THEN 4 ELSE 5 END) AS pick
+    FROM eresource_usage e JOIN community c USING (community_id)
+)
+SELECT * EXCLUDE (pick),
+       CAST(year(month) - CASE WHEN month(month) < 7 THEN 1 ELSE 0 END AS VARCHAR) || '-' ||
+       right(CAST(year(month) + CASE WHEN month(month) < 7 THEN 0 ELSE 1 END AS VARCHAR), 2) AS school_year
+FROM ranked WHERE pick = 1;
+
+-- Weekly first activations, with the school's scope columns.
+CREATE OR REPLACE VIEW v_activation_week AS
+SELECT w.school_year, w.week_start, w.grade, w.activations, s.*
+FROM rollup_activation_week w JOIN v_school s USING (school_id);
+
+-- People counts of every patron type, with the community's scope columns.
+CREATE OR REPLACE VIEW v_people_year AS
+SELECT r.*, c.slug, c.cohort, c.name AS community_name
+FROM rollup_people_year r JOIN community c USING (community_id);

@@ -1,0 +1,33 @@
+# The two commands: `make run` (dashboard on the demo warehouse) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test demo chromium clean
+
+$(VENV)/installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium: Plotly's static export (kaleido) and the browser tests use it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium (for chart export and browser tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
+	  || echo "Could not install chromium: chart export and browser tests will be skipped."; }
+	@command -v pdftoppm >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null || true)
+
+demo: $(VENV)/installed
+	$(PY) -m warehouse.demo --if-missing
+
+run: $(VENV)/installed chromium demo
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+test: $(VENV)/installed chromium
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) data/*.duckdb

@@ -1,0 +1,102 @@
+"""Who has a card, who has used it, and when: activation and active users."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import SCOPE_FILTER, Scope, run
+from metrics.suppression import suppress
+
+BREAKDOWNS = ("all", "community", "cohort", "school", "grade", "school_type", "title_i")
+
+ACTIVATION_RATE_SQL = f"""
+SELECT key, label, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(activated) AS activated,
+       sum(activated) / nullif(sum(enrolled), 0) AS activation_rate,
+       sum(activated) / nullif(sum(cards), 0) AS activation_rate_of_cards
+FROM v_student_breakdown
+WHERE breakdown = $by AND school_year = $year AND {SCOPE_FILTER}
+GROUP BY key, label
+ORDER BY key
+"""
+
+
+def _check(by: str) -> None:
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown {by!r} is not one of {', '.join(BREAKDOWNS)}")
+
+
+def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+    """Activation rate: students whose card has been used at least once (first checkout,
+    login or e-resource login) by the end of the school year, over students enrolled; and the
+    same over student cards issued."""
+    _check(by)
+    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by})
+    return suppress(df, ["enrolled", "cards", "activated"],
+                    {"activation_rate": ("activated", "enrolled"),
+                     "activation_rate_of_cards": ("activated", "cards")})
+
+
+ACTIVE_USER_RATE_SQL = f"""
+SELECT key, label, sum(enrolled) AS enrolled, sum(active) AS active,
+       sum(active) / nullif(sum(enrolled), 0) AS active_user_rate
+FROM v_student_breakdown
+WHERE breakdown = $by AND school_year = $year AND {SCOPE_FILTER}
+GROUP BY key, label
+ORDER BY key
+"""
+
+
+def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+    """Active-user rate: students with at least one interaction (login, checkout, e-resource
+    login) during the school year, each counted once across every platform, over enrolled."""
+    _check(by)
+    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by})
+    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
+
+
+ACTIVATION_BY_WEEK_SQL = f"""
+WITH start AS (
+    SELECT school_year, sum(activated_at_start) AS at_start, sum(enrolled) AS enrolled
+    FROM v_student_cells
+    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    GROUP BY school_year
+), weekly AS (
+    SELECT school_year, week_start, sum(activations) AS activations
+    FROM v_activation_week
+    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    GROUP BY school_year, week_start
+)
+SELECT w.school_year, w.week_start,
+       CAST(floor(datediff('day', y.start_date, w.week_start) / 7) AS INTEGER) + 1 AS week,
+       s.at_start + sum(w.activations) OVER (PARTITION BY w.school_year ORDER BY w.week_start) AS activated,
+       s.enrolled
+FROM weekly w
+JOIN start s USING (school_year)
+JOIN school_year y ON y.label = w.school_year
+ORDER BY w.school_year, w.week_start
+"""
+
+
+def activation_by_week(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Cumulative activation through the school year, week by week, for the year and the year
+    before: students on the year's roster whose card had been used by the end of each week,
+    over students enrolled that year."""
+    df = run(con, ACTIVATION_BY_WEEK_SQL, scope.params())
+    df["activation_rate"] = df["activated"] / df["enrolled"].where(df["enrolled"] > 0)
+    return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})
+
+
+STAFF_CARDS_SQL = f"""
+SELECT patron_type, sum(cards) AS cards, sum(new_cards) AS new_cards, sum(active) AS active
+FROM v_people_year
+WHERE patron_type IN ('teacher', 'staff') AND school_year = $year AND {SCOPE_FILTER}
+GROUP BY patron_type
+ORDER BY patron_type
+"""
+
+
+def staff_cards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Teacher and staff cards held at the end of the school year, issued during it, and
+    used during it."""
+    df = run(con, STAFF_CARDS_SQL, scope.params())
+    return suppress(df, ["cards", "new_cards", "active"])

@@ -1,0 +1,62 @@
+"""What the warehouse holds: communities, years, schools, table sizes and the load log."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import run
+
+COMMUNITIES_SQL = "SELECT slug, name, state, cohort, joined_date, launch_date, agreement_type, is_demo FROM community ORDER BY name"
+SCHOOL_YEARS_SQL = "SELECT label FROM school_year ORDER BY label"
+SCHOOLS_SQL = """
+SELECT school_id, school_name, school_type, title_i, grade_low, grade_high
+FROM v_school WHERE slug = $community ORDER BY school_name
+"""
+CAMPAIGNS_SQL = """
+SELECT k.start_date, k.end_date, k.title, k.kind
+FROM campaign k LEFT JOIN community c USING (community_id)
+WHERE k.community_id IS NULL OR c.slug = $community
+ORDER BY k.start_date
+"""
+LOAD_LOG_SQL = """
+SELECT l.load_id, l.loaded_at, l.loaded_by, l.source, l.file_name, c.name AS community,
+       l.rows_loaded, l.rows_rejected, l.status
+FROM load_log l LEFT JOIN community c USING (community_id)
+ORDER BY l.load_id DESC
+"""
+TABLES = ("community", "school", "branch", "enrollment", "patron", "student_roster", "card_event",
+          "circulation", "circulation_monthly", "eresource_usage", "survey_response", "campaign",
+          "load_log")
+
+
+def communities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, COMMUNITIES_SQL, {})
+
+
+def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return run(con, SCHOOL_YEARS_SQL, {})["label"].tolist()
+
+
+def schools(con: duckdb.DuckDBPyConnection, community: str) -> pd.DataFrame:
+    return run(con, SCHOOLS_SQL, {"community": community})
+
+
+def campaigns(con: duckdb.DuckDBPyConnection, community: str | None) -> pd.DataFrame:
+    """Campaigns and annotations of a community, and program-wide ones."""
+    return run(con, CAMPAIGNS_SQL, {"community": community})
+
+
+def load_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, LOAD_LOG_SQL, {})
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows per warehouse table (DuckDB keeps exact counts in its catalog)."""
+    df = con.cursor().execute(
+        "SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables() WHERE schema_name = 'main'"
+    ).df()
+    return df[df["table"].isin(TABLES)].sort_values("table").reset_index(drop=True)
+
+
+def warehouse_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.cursor().execute("SELECT key, value FROM warehouse_meta").fetchall())

@@ -1,0 +1,112 @@
+"""Circulation (checkouts plus renewals) by format, audience, fiction/non-fiction and platform."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import COMMUNITY_FILTER, ITEM_FILTER, SCOPE_FILTER, Scope, run
+from metrics.suppression import suppress
+
+BREAKDOWNS = ("all", "format", "audience", "fiction", "platform", "detail")
+
+# The breakdown's label, for a row of v_circulation_month.
+_LABEL = """CASE $by WHEN 'format' THEN format WHEN 'audience' THEN audience
+    WHEN 'fiction' THEN fiction WHEN 'platform' THEN platform
+    WHEN 'detail' THEN audience || ' ' || fiction || ' ' || format || ' · ' || platform
+    ELSE 'All circulation' END"""
+
+
+def _check(by: str) -> None:
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown {by!r} is not one of {', '.join(BREAKDOWNS)}")
+
+
+CIRCULATION_BY_MONTH_SQL = f"""
+SELECT month, school_year, {_LABEL} AS label, sum(circulation) AS circulation
+FROM v_circulation_month
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
+GROUP BY ALL
+ORDER BY month, label
+"""
+
+
+def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+    """Monthly circulation (checkouts plus renewals) in the school year and the year before."""
+    _check(by)
+    df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), "by": by})
+    return suppress(df, ["circulation"])
+
+
+CIRCULATION_GROWTH_SQL = f"""
+SELECT {_LABEL} AS label,
+       coalesce(sum(circulation) FILTER (WHERE school_year = $year), 0) AS circulation,
+       coalesce(sum(circulation) FILTER (WHERE school_year = $prior_year), 0) AS prior_circulation
+FROM v_circulation_month
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
+GROUP BY ALL
+ORDER BY circulation DESC, label
+"""
+
+
+def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+    """Circulation growth: circulation in the school year over the year before, minus one.
+    No growth is stated from a zero base (growth is missing when the year before had none)."""
+    _check(by)
+    df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by})
+    prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
+    df["growth"] = df["circulation"] / prior - 1
+    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")})
+
+
+CIRCULATION_PER_STUDENT_SQL = f"""
+WITH circ AS (
+    SELECT school_year, sum(circulation) AS circulation
+    FROM v_circulation_month
+    WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
+    GROUP BY school_year
+), enrolled AS (
+    SELECT school_year, sum(enrolled) AS enrolled
+    FROM v_student_cells
+    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    GROUP BY school_year
+)
+SELECT e.school_year, coalesce(c.circulation, 0) AS circulation, e.enrolled,
+       coalesce(c.circulation, 0) / nullif(e.enrolled, 0) AS per_student
+FROM enrolled e LEFT JOIN circ c USING (school_year)
+ORDER BY e.school_year
+"""
+
+
+def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Circulation per enrolled student: all circulation by the program's card holders in the
+    school year (and the year before) over students enrolled."""
+    df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params())
+    return suppress(df, ["circulation", "enrolled"], {"per_student": ("circulation", "enrolled")})
+
+
+HOTSPOT_LENDING_SQL = f"""
+WITH loans AS (
+    SELECT school_year, sum(checkouts) AS loans
+    FROM v_circulation_month
+    WHERE format = 'hotspot' AND school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
+    GROUP BY school_year
+), borrowers AS (
+    SELECT school_year, sum(hotspot_borrowers) AS borrowers
+    FROM v_people_year
+    WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
+    GROUP BY school_year
+)
+SELECT y.label AS school_year, coalesce(l.loans, 0) AS loans, coalesce(b.borrowers, 0) AS borrowers
+FROM school_year y
+LEFT JOIN loans l ON l.school_year = y.label
+LEFT JOIN borrowers b ON b.school_year = y.label
+WHERE y.label IN ($year, $prior_year)
+ORDER BY y.label
+"""
+
+
+def hotspot_lending(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Hotspot loans (checkouts of format 'hotspot') and unique borrowers (card holders with
+    at least one hotspot loan, each counted once) in the school year and the year before."""
+    df = run(con, HOTSPOT_LENDING_SQL, scope.params())
+    return suppress(df, ["loans", "borrowers"])

@@ -1,0 +1,87 @@
+"""Communities side by side, and each against its cohort."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import Scope, run
+from metrics.suppression import suppress
+
+COMMUNITY_TABLE_SQL = """
+WITH people AS (
+    SELECT community_id, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(new_cards) AS new_cards,
+           sum(activated) AS activated, sum(active) AS active
+    FROM v_student_cells WHERE school_year = $year GROUP BY community_id
+), circ AS (
+    SELECT community_id,
+           sum(circulation) FILTER (WHERE school_year = $year) AS circulation,
+           sum(circulation) FILTER (WHERE school_year = $prior_year) AS prior_circulation
+    FROM v_circulation_month WHERE school_year IN ($year, $prior_year) GROUP BY community_id
+)
+SELECT c.slug AS key, c.name AS label, c.cohort, c.state,
+       coalesce(p.enrolled, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
+       coalesce(p.new_cards, 0) AS new_cards, coalesce(p.activated, 0) AS activated,
+       coalesce(p.active, 0) AS active,
+       p.activated / nullif(p.enrolled, 0) AS activation_rate,
+       p.active / nullif(p.enrolled, 0) AS active_user_rate,
+       coalesce(x.circulation, 0) AS circulation, coalesce(x.prior_circulation, 0) AS prior_circulation,
+       x.circulation / nullif(x.prior_circulation, 0) - 1 AS circulation_growth
+FROM community c
+LEFT JOIN people p USING (community_id)
+LEFT JOIN circ x USING (community_id)
+WHERE ($cohort IS NULL OR c.cohort = $cohort)
+  AND ($community IS NULL OR c.cohort = (SELECT cohort FROM community WHERE slug = $community))
+ORDER BY c.cohort, c.name
+"""
+
+
+def community_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Every community of the scope's cohort (all communities for the program) on one row:
+    enrollment, cards, activation rate, active-user rate, circulation and its growth."""
+    df = run(con, COMMUNITY_TABLE_SQL, scope.params())
+    return suppress(df, ["enrolled", "cards", "new_cards", "activated", "active", "circulation", "prior_circulation"],
+                    {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
+                     "circulation_growth": ("circulation", "prior_circulation")})
+
+
+COMPARABLE = ("activation_rate", "active_user_rate", "circulation_growth")
+
+
+def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """A community against its cohort: for each comparable metric, the community's value, the
+    cohort's median and quartiles (linear interpolation) over its communities, and n."""
+    if scope.community is None:
+        raise ValueError("cohort comparison needs one community in the scope")
+    table = community_table(con, scope)
+    own = table[table["key"] == scope.community]
+    if own.empty:
+        raise ValueError(f"unknown community {scope.community!r}")
+    rows = []
+    for metric in COMPARABLE:
+        values = pd.to_numeric(table[metric], errors="coerce").dropna()
+        rows.append(dict(
+            metric=metric, value=own.iloc[0][metric], cohort=int(own.iloc[0]["cohort"]),
+            q1=values.quantile(0.25), median=values.median(), q3=values.quantile(0.75),
+            n=len(values),
+        ))
+    return pd.DataFrame(rows)
+
+
+COHORT_TOTALS_SQL = """
+SELECT c.cohort, count(DISTINCT c.community_id) AS communities,
+       coalesce(sum(v.enrolled), 0) AS enrolled, coalesce(sum(v.new_cards), 0) AS new_cards,
+       coalesce(sum(v.cards), 0) AS cards, coalesce(sum(v.active), 0) AS students_reached
+FROM community c
+LEFT JOIN v_student_cells v ON v.community_id = c.community_id AND v.school_year = $year
+WHERE ($cohort IS NULL OR c.cohort = $cohort)
+  AND ($community IS NULL OR c.cohort = (SELECT cohort FROM community WHERE slug = $community))
+GROUP BY c.cohort
+ORDER BY c.cohort
+"""
+
+
+def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per cohort in the school year: communities, students enrolled, new student cards issued,
+    student cards held, and students reached (with at least one interaction in the year)."""
+    df = run(con, COHORT_TOTALS_SQL, scope.params())
+    return suppress(df, ["enrolled", "new_cards", "cards", "students_reached"])

@@ -1,0 +1,65 @@
+"""E-resource usage as vendors report it (COUNTER Release 5 metric names where supplied)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import COMMUNITY_FILTER, Scope, run
+from metrics.suppression import suppress
+
+PLATFORM_FILTER = "($platform IS NULL OR platform = $platform) AND ($metric_type IS NULL OR metric_type = $metric_type)"
+
+ERESOURCE_USAGE_BY_MONTH_SQL = f"""
+SELECT month, school_year, platform, metric_type, sum(count) AS usage
+FROM v_eresource_usage
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {PLATFORM_FILTER}
+GROUP BY ALL
+ORDER BY month, platform, metric_type
+"""
+
+
+def eresource_usage_by_month(con: duckdb.DuckDBPyConnection, scope: Scope,
+                             metric_type: str | None = "Total_Item_Requests") -> pd.DataFrame:
+    """Monthly e-resource usage per platform and COUNTER metric, in the school year and the
+    year before; one report type per platform and metric (never DR plus TR plus PR)."""
+    df = run(con, ERESOURCE_USAGE_BY_MONTH_SQL, {**scope.params(), "metric_type": metric_type})
+    return suppress(df, ["usage"])
+
+
+ERESOURCE_GROWTH_SQL = f"""
+SELECT platform, metric_type,
+       coalesce(sum(count) FILTER (WHERE school_year = $year), 0) AS usage,
+       coalesce(sum(count) FILTER (WHERE school_year = $prior_year), 0) AS prior_usage
+FROM v_eresource_usage
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {PLATFORM_FILTER}
+GROUP BY ALL
+ORDER BY platform, metric_type
+"""
+
+
+def eresource_growth(con: duckdb.DuckDBPyConnection, scope: Scope,
+                     metric_type: str | None = None) -> pd.DataFrame:
+    """E-resource usage in the school year against the year before, per platform and COUNTER
+    metric: growth = usage / usage the year before - 1, missing from a zero base."""
+    df = run(con, ERESOURCE_GROWTH_SQL, {**scope.params(), "metric_type": metric_type})
+    df["growth"] = df["usage"] / df["prior_usage"].where(df["prior_usage"] > 0) - 1
+    return suppress(df, ["usage", "prior_usage"], {"growth": ("usage", "prior_usage")})
+
+
+ERESOURCE_PER_ACTIVE_STUDENT_SQL = f"""
+WITH usage AS (
+    SELECT sum(count) AS usage FROM v_eresource_usage
+    WHERE school_year = $year AND metric_type = 'Total_Item_Requests' AND {COMMUNITY_FILTER}
+), people AS (
+    SELECT sum(active) AS active FROM v_people_year
+    WHERE school_year = $year AND patron_type = 'student' AND {COMMUNITY_FILTER}
+)
+SELECT usage, active, usage / nullif(active, 0) AS per_student FROM usage, people
+"""
+
+
+def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """E-resource usage per active student: Total_Item_Requests in the school year over students
+    with at least one interaction that year."""
+    df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params())
+    return suppress(df, ["usage", "active"], {"per_student": ("usage", "active")})

@@ -1,0 +1,36 @@
+"""Cohort-wide survey indicators, always with their n."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from metrics.scope import Scope, run
+
+Z95 = 1.959964
+
+SURVEY_INDICATORS_SQL = """
+WITH counts AS (
+    SELECT r.wave, r.question_id, any_value(r.question) AS question,
+           count(*) FILTER (WHERE lower(r.answer) = 'yes') AS yes,
+           count(r.answer) AS n
+    FROM survey_response r JOIN community c USING (community_id)
+    WHERE ($cohort IS NULL OR c.cohort = $cohort)
+      AND ($community IS NULL OR c.cohort = (SELECT cohort FROM community WHERE slug = $community))
+      AND ($wave IS NULL OR r.wave = $wave)
+    GROUP BY r.wave, r.question_id
+), shares AS (
+    SELECT *, CAST(yes AS DOUBLE) / nullif(n, 0) AS p, CAST(n AS DOUBLE) AS nn FROM counts
+)
+SELECT wave, question_id, question, yes, n, p AS share_yes,
+       (p + $z * $z / (2 * nn) - $z * sqrt(p * (1 - p) / nn + $z * $z / (4 * nn * nn))) / (1 + $z * $z / nn) AS ci_low,
+       (p + $z * $z / (2 * nn) + $z * sqrt(p * (1 - p) / nn + $z * $z / (4 * nn * nn))) / (1 + $z * $z / nn) AS ci_high
+FROM shares
+ORDER BY wave, question_id
+"""
+
+
+def survey_indicators(con: duckdb.DuckDBPyConnection, scope: Scope, wave: str | None = None) -> pd.DataFrame:
+    """Survey indicator: share of responding communities answering yes, with n (communities
+    that answered the question) and a Wilson 95 % interval. Scoped to a cohort; a community
+    sees its own cohort's aggregate. Missing share and interval when nobody answered."""
+    return run(con, SURVEY_INDICATORS_SQL, {**scope.params(), "wave": wave, "z": Z95})
