@@ -1,6 +1,9 @@
 """Shared fixtures: the demo warehouse, built once per test session."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from warehouse import demo, store
@@ -8,7 +11,13 @@ from warehouse import demo, store
 
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory):
-    """A demo warehouse file built with the default seed and scale."""
+    """A demo warehouse file built with the default seed and scale.
+
+    LCC_TEST_DEMO_PATH may name an already built demo warehouse, to save the build while
+    developing; CI always builds afresh."""
+    prebuilt = os.environ.get("LCC_TEST_DEMO_PATH")
+    if prebuilt and Path(prebuilt).exists():
+        return Path(prebuilt)
     path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
     demo.build(path)
     return path
