@@ -28,3 +28,14 @@ def demo_con(demo_path):
     con = store.open_readonly(demo_path)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def small_con(tmp_path_factory):
+    """The hand-built warehouse of tests/small_warehouse.py."""
+    from tests import small_warehouse
+
+    path = small_warehouse.build(tmp_path_factory.mktemp("small") / "small.duckdb")
+    con = store.open_readonly(path)
+    yield con
+    con.close()

@@ -1,10 +1,12 @@
 """Where the warehouse file lives, how readers open it and how writers publish a new snapshot.
 
-DuckDB lets one process hold a file read-write and then nobody else may open it. So the
-dashboard only ever opens the published file read-only, and a writer works on a private copy
-that it renames over the published file once its transaction has committed (an atomic
-rename on one filesystem). Readers that still hold the old file keep a consistent view until
-they notice the new stamp and reopen. Writers queue on a lock file.
+DuckDB lets one process hold a file read-write and then nobody else may open it. So readers
+(the dashboard) only ever open immutable snapshot files read-only, and a writer works on a
+private copy. Once its transaction has committed, the copy becomes a new snapshot
+`<name>.snapshots/<version>.duckdb` and the published path (a symlink) is swapped to it
+atomically. Readers holding the old snapshot keep a consistent view until they notice the
+new stamp and reopen; each snapshot has its own path because DuckDB caches open databases
+per path within a process. Writers queue on a lock file. The newest few snapshots are kept.
 """
 from __future__ import annotations
 
@@ -37,11 +39,19 @@ def file_stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+KEEP_SNAPSHOTS = 3
+
+
+def snapshot_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".snapshots")
+
+
 def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the snapshot the published path points to now."""
     path = Path(path or warehouse_path())
     if not path.exists():
         raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(os.path.realpath(path), read_only=True)
     con.execute("SET threads = 2")
     return con
 
@@ -68,10 +78,12 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        snapshots = snapshot_dir(path)
+        snapshots.mkdir(exist_ok=True)
+        tmp = snapshots / f".{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         if path.exists() and not fresh:
-            shutil.copyfile(path, tmp)
+            shutil.copyfile(os.path.realpath(path), tmp)
         con = duckdb.connect(str(tmp))
         try:
             create_schema(con)
@@ -87,10 +99,23 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             con.close()
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
+            snapshot = snapshots / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{new_version}.duckdb"
+            os.replace(tmp, snapshot)
+            link = path.with_name(f".{path.name}.{os.getpid()}.link")
+            link.unlink(missing_ok=True)
+            os.symlink(os.path.relpath(snapshot, path.parent), link)
+            os.replace(link, path)
+            _prune(snapshots, keep=snapshot)
         except BaseException:
             with contextlib.suppress(Exception):
                 con.close()
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             raise
+
+
+def _prune(snapshots: Path, keep: Path) -> None:
+    """Delete all but the newest snapshots; a reader still holding one keeps its open file."""
+    old = sorted((p for p in snapshots.glob("*.duckdb") if p != keep), reverse=True)
+    for p in old[KEEP_SNAPSHOTS - 1:]:
+        p.unlink(missing_ok=True)
