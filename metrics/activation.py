@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.scope import SCOPE_FILTER, Scope, run
+from metrics.scope import COMMUNITY_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
 BREAKDOWNS = ("all", "community", "cohort", "school", "grade", "school_type", "title_i")
@@ -100,3 +100,44 @@ def staff_cards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     used during it."""
     df = run(con, STAFF_CARDS_SQL, scope.params())
     return suppress(df, ["cards", "new_cards", "active"])
+
+
+ACTIVATION_SINCE_LAUNCH_SQL = f"""
+WITH weekly AS (
+    SELECT community_id, school_year, week_start, sum(activations) AS activations
+    FROM v_activation_week WHERE {COMMUNITY_FILTER}
+    GROUP BY community_id, school_year, week_start
+), cumulative AS (
+    SELECT community_id, school_year, week_start,
+           sum(activations) OVER (PARTITION BY community_id, school_year ORDER BY week_start) AS in_year
+    FROM weekly
+), base AS (
+    SELECT community_id, school_year, sum(activated_at_start) AS at_start, sum(enrolled) AS enrolled
+    FROM v_student_cells WHERE {COMMUNITY_FILTER}
+    GROUP BY community_id, school_year
+), points AS (
+    SELECT c.community_id, c.slug, c.name, c.cohort, m.months,
+           CAST(c.launch_date + to_months(CAST(m.months AS INTEGER)) AS DATE) AS at
+    FROM community c CROSS JOIN (SELECT range AS months FROM range(0, 37)) m
+    WHERE c.launch_date IS NOT NULL AND {COMMUNITY_FILTER}
+), located AS (
+    SELECT p.*, y.label AS school_year FROM points p
+    JOIN school_year y ON p.at BETWEEN y.start_date AND y.end_date
+)
+SELECT l.slug AS key, l.name AS label, l.cohort, l.months, l.at, l.school_year,
+       b.at_start + coalesce(c.in_year, 0) AS activated, b.enrolled,
+       (b.at_start + coalesce(c.in_year, 0)) / nullif(b.enrolled, 0) AS activation_rate
+FROM located l
+JOIN base b ON b.community_id = l.community_id AND b.school_year = l.school_year
+ASOF LEFT JOIN cumulative c
+  ON c.community_id = l.community_id AND c.school_year = l.school_year AND l.at >= c.week_start
+ORDER BY l.name, l.months
+"""
+
+
+def activation_since_launch(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Activation against months since the community's card launch (0 to 36): students on
+    that school year's roster whose card had been used by the week of each monthly mark, over
+    students enrolled that year. Card drives are judged at 5, 9 and 12 months."""
+    df = run(con, ACTIVATION_SINCE_LAUNCH_SQL, scope.params())
+    return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})

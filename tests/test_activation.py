@@ -82,3 +82,12 @@ def test_staff_cards_suppress_small_counts(small_con):
 def test_unknown_breakdown_is_refused(small_con):
     with pytest.raises(ValueError, match="breakdown 'zip' is not one of"):
         activation_rate(small_con, ALPHA, by="zip")
+
+
+def test_activation_against_months_since_launch(small_con):
+    from metrics import activation_since_launch
+    df = activation_since_launch(small_con, ALPHA).set_index("months")
+    # launch 2015-08-20; 10 students activated before it; then weeks of 09-14, 12-07, 01-11, 02-01
+    assert [df.loc[m, "activated"] for m in (0, 1, 4, 5, 6)] == [10, 20, 30, 42, 47]
+    assert df.loc[5, "activation_rate"] == pytest.approx(42 / 78)
+    assert df.index.max() == 10        # 2016-06-20; later marks fall outside the loaded years
