@@ -125,12 +125,13 @@ WITH weekly AS (
     JOIN school_year y ON p.at BETWEEN y.start_date AND y.end_date
 )
 SELECT l.slug AS key, l.name AS label, l.cohort, l.months, l.at, l.school_year,
-       b.at_start + coalesce(c.in_year, 0) AS activated, b.enrolled,
-       (b.at_start + coalesce(c.in_year, 0)) / nullif(b.enrolled, 0) AS activation_rate
+       b.at_start + coalesce(max(c.in_year), 0) AS activated, b.enrolled,
+       (b.at_start + coalesce(max(c.in_year), 0)) / nullif(b.enrolled, 0) AS activation_rate
 FROM located l
 JOIN base b ON b.community_id = l.community_id AND b.school_year = l.school_year
-ASOF LEFT JOIN cumulative c
-  ON c.community_id = l.community_id AND c.school_year = l.school_year AND l.at >= c.week_start
+LEFT JOIN cumulative c  -- cumulative counts only grow: the latest week up to the mark is the max
+  ON c.community_id = l.community_id AND c.school_year = l.school_year AND c.week_start <= l.at
+GROUP BY l.slug, l.name, l.cohort, l.months, l.at, l.school_year, b.at_start, b.enrolled
 ORDER BY l.name, l.months
 """
 

@@ -365,15 +365,15 @@ ERESOURCE_PICKED = """picked AS (
 
 ERESOURCE_PER_ACTIVE_STUDENT_SQL = _with(SCOPED, _years("year"), USES, PATRON_YEAR, ERESOURCE_PICKED) + """,
 usage AS (SELECT sum(count) AS usage FROM picked WHERE school_year = $year AND metric_type = 'Total_Item_Requests'),
-people AS (
-    SELECT count(*) FILTER (WHERE py.active) AS active
+people AS (  -- NULL, not 0, when no student is on a roster that year, as a sum over no rows
+    SELECT sum(CAST(coalesce(py.active, FALSE) AS INTEGER)) AS active
     FROM student_roster r
+    JOIN years y ON y.label = r.school_year
     JOIN patron p ON p.patron_id = r.patron_id AND p.patron_type = 'student'
     LEFT JOIN patron_year py ON py.patron_id = r.patron_id AND py.school_year = r.school_year
-    WHERE r.school_year = $year AND p.community_id IN (SELECT community_id FROM scoped)
+    WHERE p.community_id IN (SELECT community_id FROM scoped)
 )
-SELECT usage, CASE WHEN (SELECT count(*) FROM years) > 0 THEN active END AS active,
-       usage / nullif(CASE WHEN (SELECT count(*) FROM years) > 0 THEN active END, 0) AS per_student
+SELECT usage, active, usage / nullif(active, 0) AS per_student
 FROM usage, people
 """
 
