@@ -33,7 +33,7 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
     df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by})
     return suppress(df, ["enrolled", "cards", "activated"],
                     {"activation_rate": ("activated", "enrolled"),
-                     "activation_rate_of_cards": ("activated", "cards")})
+                     "activation_rate_of_cards": ("activated", "cards")}, complementary=by != "all")
 
 
 ACTIVE_USER_RATE_SQL = f"""
@@ -51,7 +51,8 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
     login) during the school year, each counted once across every platform, over enrolled."""
     _check(by)
     df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by})
-    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
+    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")},
+                    complementary=by != "all")
 
 
 ACTIVATION_BY_WEEK_SQL = f"""

@@ -55,7 +55,8 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by})
     prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
     df["growth"] = df["circulation"] / prior - 1
-    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")})
+    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")},
+                    complementary=by != "all")
 
 
 CIRCULATION_PER_STUDENT_SQL = f"""

@@ -162,7 +162,7 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
     df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by})
     return suppress(df, ["enrolled", "cards", "activated"],
                     {"activation_rate": ("activated", "enrolled"),
-                     "activation_rate_of_cards": ("activated", "cards")})
+                     "activation_rate_of_cards": ("activated", "cards")}, complementary=by != "all")
 
 
 ACTIVE_USER_RATE_SQL = STUDENT_CELLS + f"""
@@ -178,7 +178,8 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
     """metrics.active_user_rate from raw events."""
     _check_student_breakdown(by)
     df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by})
-    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
+    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")},
+                    complementary=by != "all")
 
 
 ACTIVATION_BY_WEEK_SQL = _with(SCOPED, SCHOOLS, _years("both"), USES, PATRON_YEAR, STUDENTS, CELLS) + """,
@@ -284,7 +285,8 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), **_item_window(scope), "by": by})
     prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
     df["growth"] = df["circulation"] / prior - 1
-    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")})
+    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")},
+                    complementary=by != "all")
 
 
 CIRCULATION_PER_STUDENT_SQL = _with(SCOPED, SCHOOLS, _years("both"), ITEMS) + """,

@@ -26,3 +26,17 @@ def test_suppressed_cells_read_under_10_in_tables_and_exports():
     assert shown.loc[0, "Students enrolled"] == "100" and shown.loc[2, "Activation rate (of enrolled)"] == "100.0 %"
     exported = export_frame(df)
     assert exported.loc[1, "Students enrolled"] == "<10" and exported.loc[3, "Students enrolled"] == 11
+
+
+def test_complementary_suppression_hides_the_next_smallest_cell():
+    df = pd.DataFrame({"label": ["a", "b", "c"], "enrolled": [300, 8, 40]})
+    out = suppress(df, ["enrolled"], complementary=True)
+    # 8 alone would be total - 300 - 40: the 40 goes too, the 300 stays
+    assert pd.isna(out["enrolled"][1]) and pd.isna(out["enrolled"][2]) and out["enrolled"][0] == 300
+    assert out["suppressed"].tolist() == ["", "enrolled", "enrolled"]
+
+
+def test_complementary_suppression_leaves_two_hidden_cells_alone():
+    df = pd.DataFrame({"label": ["a", "b", "c"], "enrolled": [300, 8, 4]})
+    out = suppress(df, ["enrolled"], complementary=True)
+    assert out["enrolled"][0] == 300 and out["enrolled"].isna().sum() == 2
