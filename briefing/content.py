@@ -1,0 +1,353 @@
+"""What the briefing says: the figures for one scope, gathered from `metrics`, and the plain
+sentences written from them. Knows nothing about PDF, slides or charts."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+import metrics
+from briefing import wording as w
+from metrics import catalog
+from metrics import formats as fmt
+from metrics.scope import Scope
+from metrics.suppression import THRESHOLD
+
+PROGRAM = "Leaders Library Card Challenge"
+
+# The program's own documents single out juvenile non-fiction e-books on OverDrive as the
+# sign that students read digitally; the briefing always reports that line.
+HIGHLIGHT_LINE = dict(format="e-book", audience="juvenile", fiction="non-fiction", platform="OverDrive")
+HIGHLIGHT_LABEL = "Juvenile non-fiction e-book loans on OverDrive"
+ERESOURCE_METRIC = "Total_Item_Requests"
+MIN_BASE_FOR_HIGHLIGHT = 100
+STANDING_LABELS = {"activation_rate": "Activation rate", "active_user_rate": "Active-user rate",
+                   "circulation_growth": "Circulation growth"}  # a platform going from 12 to 150 uses is no headline
+
+
+@dataclass
+class Headline:
+    label: str
+    value: str      # formatted, "<10" when suppressed
+    change: str     # against the year before, e.g. "+58.1 pts on 2014-15"; "" when unknown
+    detail: str = ""
+
+
+@dataclass
+class Line:
+    """One row of a small table: a label and already formatted cells."""
+    label: str
+    cells: list[str]
+
+
+@dataclass
+class Briefing:
+    scope: Scope
+    title: str
+    period: str
+    subtitle: str
+    headlines: list[Headline]
+    sentences: list[str]
+    standing_header: list[str]
+    standing: list[Line]
+    notable_header: list[str]
+    notable: list[Line]
+    footnote: str
+    is_demo: bool
+    loaded: str
+    weekly: pd.DataFrame = field(repr=False)
+    campaigns: pd.DataFrame = field(repr=False)
+    by_format: pd.DataFrame = field(repr=False)
+    program: str = PROGRAM
+
+    @property
+    def slug(self) -> str:
+        return self.scope.community or (f"cohort-{self.scope.cohort}" if self.scope.cohort else "program")
+
+    def file_stem(self) -> str:
+        return f"briefing-{self.slug}-{self.scope.school_year}"
+
+
+class UnknownScope(ValueError):
+    """A community, cohort or school year the warehouse does not hold."""
+
+
+def first(df: pd.DataFrame, column: str):
+    """The first row's value, <NA> when the frame is empty (a year the warehouse lacks)."""
+    return df[column].iloc[0] if len(df) else pd.NA
+
+
+def check_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Series | None:
+    """The community's catalogue row (None for a cohort or the program); UnknownScope if the
+    warehouse has no such community, cohort or school year."""
+    years = catalog.school_years(con)
+    if scope.school_year not in years:
+        raise UnknownScope(f"unknown school year {scope.school_year!r}; the warehouse holds {', '.join(years)}")
+    table = catalog.communities(con)
+    if scope.community is not None:
+        row = table[table["slug"] == scope.community]
+        if row.empty:
+            raise UnknownScope(f"unknown community {scope.community!r}; see `python -m briefing --list`")
+        return row.iloc[0]
+    if scope.cohort is not None and scope.cohort not in set(table["cohort"]):
+        raise UnknownScope(f"unknown cohort {scope.cohort!r}; the warehouse holds cohorts "
+                           f"{', '.join(str(c) for c in sorted(set(table['cohort'])))}")
+    return None
+
+
+def period_text(year: str) -> str:
+    start = int(year[:4])
+    return f"School year {year} (July {start} – June {start + 1})"
+
+
+def loaded_text(con: duckdb.DuckDBPyConnection) -> str:
+    """When the data was last loaded: the publish stamp, else the newest load-log entry."""
+    stamp = catalog.warehouse_meta(con).get("published_at")
+    if not stamp:
+        log = catalog.load_log(con)
+        stamp = str(log["loaded_at"].max()) if len(log) else None
+    if not stamp:
+        return "unknown"
+    day = dt.datetime.fromisoformat(str(stamp)[:19]).date()
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
+    """Gather every figure of the briefing for a community or a cohort and a school year."""
+    row = check_scope(con, scope)
+    scope = Scope(scope.school_year, community=scope.community, cohort=scope.cohort)
+    prior = Scope(scope.prior_year, community=scope.community, cohort=scope.cohort)
+    py = scope.prior_year
+    on_prior = f"on {py}"
+
+    active, active_prior = metrics.active_user_rate(con, scope), metrics.active_user_rate(con, prior)
+    activ, activ_prior = metrics.activation_rate(con, scope), metrics.activation_rate(con, prior)
+    circ = metrics.circulation_growth(con, scope)
+    eres = metrics.eresource_growth(con, scope, metric_type=ERESOURCE_METRIC)
+    staff, staff_prior = metrics.staff_cards(con, scope), metrics.staff_cards(con, prior)
+    highlight = metrics.circulation_growth(con, Scope(scope.school_year, community=scope.community,
+                                                      cohort=scope.cohort, **HIGHLIGHT_LINE))
+
+    enrolled, reached, reached_prior = first(active, "enrolled"), first(active, "active"), first(active_prior, "active")
+    rate, rate_prior = first(active, "active_user_rate"), first(active_prior, "active_user_rate")
+    act_rate, act_rate_prior = first(activ, "activation_rate"), first(activ_prior, "activation_rate")
+    # No rows at all means no loans or uses in either year, which is 0, not unknown.
+    loans, loans_prior = (first(circ, "circulation"), first(circ, "prior_circulation")) if len(circ) else (0, 0)
+    e_now, e_prior = total(eres, "usage", empty_is_zero=True), total(eres, "prior_usage", empty_is_zero=True)
+    staff_now, staff_before = total(staff, "cards", empty_is_zero=True), total(staff_prior, "cards", empty_is_zero=True)
+
+    has_prior = py in catalog.school_years(con)
+
+    def change(text: str | None) -> str:
+        if not has_prior:
+            return f"no figures for {py}"
+        if text is None:
+            return f"change {on_prior} not shown (small counts)"
+        if text == "new":
+            return f"new: none in {py}"
+        if text == "none either year":
+            return f"none in {py} either"
+        return f"{text} {on_prior}"
+
+    def against(v) -> str:
+        return f"against {show_value(v)} in {py}" if has_prior else f"no figures for {py}"
+
+    headlines = [
+        Headline("Students reached", show_count(active, "active"),
+                 change(w.count_change(reached, reached_prior)),
+                 f"of {show_count(active, 'enrolled')} enrolled"),
+        Headline("Active-user rate", show_rate(active, "active_user_rate"),
+                 change(w.rate_change(rate, rate_prior)), "used their card this year"),
+        Headline("Activation rate", show_rate(activ, "activation_rate"),
+                 change(w.rate_change(act_rate, act_rate_prior)), "card used at least once"),
+        Headline("Circulation growth", growth_cell(loans, loans_prior) if has_prior else "–",
+                 against(loans_prior), f"{show_value(loans)} loans"),
+        Headline("E-resource growth", growth_cell(e_now, e_prior) if has_prior else "–",
+                 against(e_prior), f"{show_value(e_now)} item requests"),
+        Headline("Teacher and staff cards", show_value(staff_now),
+                 change(w.count_change(staff_now, staff_before)), staff_detail(staff)),
+    ]
+
+    name = row["name"] if row is not None else (f"Cohort {scope.cohort}" if scope.cohort else "All communities")
+    sentences = write_sentences(
+        scope, enrolled=enrolled, rate=rate, reached=reached, reached_prior=reached_prior,
+        loans=loans, loans_prior=loans_prior, highlight=highlight, eres=eres, staff_now=staff_now,
+    )
+    standing_header, standing = (community_standing(con, scope, name) if scope.community
+                                 else cohort_spread(con, scope))
+    notable = notable_lines(highlight, eres)
+    meta = catalog.warehouse_meta(con)
+    is_demo = meta.get("demo") == "true" or bool(row is not None and row.get("is_demo"))
+    loaded = loaded_text(con)
+    if scope.community:
+        subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
+    else:
+        table = catalog.communities(con)
+        n = int((table["cohort"] == scope.cohort).sum()) if scope.cohort else len(table)
+        subtitle = f"{n} communities"
+
+    return Briefing(
+        scope=scope, title=name, period=period_text(scope.school_year), subtitle=subtitle,
+        headlines=headlines, sentences=sentences,
+        standing_header=standing_header, standing=standing,
+        notable_header=["", py, scope.school_year, "Change"], notable=notable,
+        footnote=footnote(loaded, is_demo, scope), is_demo=is_demo, loaded=loaded,
+        weekly=metrics.activation_by_week(con, scope),
+        campaigns=catalog.campaigns(con, scope.community),
+        by_format=metrics.circulation_growth(con, scope, by="format"),
+    )
+
+
+def total(df: pd.DataFrame, column: str, empty_is_zero: bool = False):
+    """A sum over rows, <NA> if any row is suppressed (the total would reveal nothing
+    trustworthy and could un-hide a cell); an empty frame is 0 only where absence means none."""
+    if df.empty:
+        return 0 if empty_is_zero else pd.NA
+    values = df[column]
+    if values.isna().any():
+        return pd.NA
+    return int(values.sum())
+
+
+def growth_cell(current, prior) -> str:
+    """Growth as shown: '–' when a count is hidden or missing, 'new' from a zero base."""
+    if w.missing(current) or w.missing(prior):
+        return "–"
+    if float(prior) == 0:
+        return "new" if float(current) > 0 else "–"
+    return fmt.growth(float(current) / float(prior) - 1)
+
+
+def show_value(v) -> str:
+    """A total: '–' when it cannot be given (a part of it is suppressed)."""
+    return "–" if w.missing(v) else fmt.count(v)
+
+
+def show_count(df: pd.DataFrame, column: str) -> str:
+    return fmt.present(df, [column]).iloc[0, 0] if len(df) else "–"
+
+
+def show_rate(df: pd.DataFrame, column: str) -> str:
+    return fmt.present(df, [column]).iloc[0, 0] if len(df) else "–"
+
+
+def staff_detail(staff: pd.DataFrame) -> str:
+    parts = [f"{fmt.present(staff[staff['patron_type'] == kind], ['cards']).iloc[0, 0]} {label}"
+             for kind, label in (("teacher", "teachers"), ("staff", "staff"))
+             if (staff["patron_type"] == kind).any()]
+    return ", ".join(parts)
+
+
+def write_sentences(scope: Scope, *, enrolled, rate, reached, reached_prior, loans, loans_prior,
+                    highlight: pd.DataFrame, eres: pd.DataFrame, staff_now) -> list[str]:
+    """Three to five plain sentences, each written only when its numbers can be stated."""
+    out: list[str] = []
+    share, students = w.percent_phrase(rate), w.count_phrase(enrolled)
+    if share and students and share.split()[0] in ("nearly", "more") and students.split()[0] in ("nearly", "more"):
+        students = fmt.count(enrolled)  # one approximation per sentence reads better than two
+    if share and students and not w.missing(reached):
+        whose = "the district's" if scope.community else f"cohort {scope.cohort}'s" if scope.cohort else "the program's"
+        text = f"{share} of {whose} {students} students used their library card this year"
+        if not w.missing(reached_prior) and float(reached_prior) > 0:
+            text += f": {fmt.count(reached)} students, against {fmt.count(reached_prior)} the year before"
+        out.append(w.sentence(text))
+
+    phrase = w.growth_phrase(loans, loans_prior)
+    if phrase:
+        out.append(w.sentence(f"Loans of books, e-books and other items {phrase} on the year before, "
+                              f"to {fmt.count(loans)}"))
+
+    if len(highlight):
+        h_now, h_prior = highlight["circulation"].iloc[0], highlight["prior_circulation"].iloc[0]
+        phrase = w.growth_phrase(h_now, h_prior)
+        if phrase:
+            out.append(w.sentence(f"{HIGHLIGHT_LABEL} {phrase}, from {fmt.count(h_prior)} to {fmt.count(h_now)}"))
+
+    top = top_eresource(eres)
+    if top is not None:
+        phrase = w.growth_phrase(top["usage"], top["prior_usage"])
+        out.append(w.sentence(f"{top['platform']} use {phrase} ({fmt.count(top['prior_usage'])} to "
+                              f"{fmt.count(top['usage'])} item requests)"))
+
+    staff = w.count_phrase(staff_now)
+    if staff and not w.missing(staff_now) and float(staff_now) >= THRESHOLD:
+        out.append(w.sentence(f"{staff} teachers and staff hold a library card of their own"))
+    return out[:5]
+
+
+def top_eresource(eres: pd.DataFrame) -> pd.Series | None:
+    """The e-resource platform that grew most, among those with a base large enough to be
+    news and no suppressed count."""
+    ok = eres.dropna(subset=["usage", "prior_usage", "growth"])
+    ok = ok[ok["prior_usage"] >= MIN_BASE_FOR_HIGHLIGHT]
+    if ok.empty:
+        return None
+    return ok.sort_values("growth", ascending=False).iloc[0]
+
+
+def notable_lines(highlight: pd.DataFrame, eres: pd.DataFrame) -> list[Line]:
+    """The lines the sentences draw on, with their numbers, so a reader can check them."""
+    out = []
+    if len(highlight):
+        cells = fmt.present(highlight, ["prior_circulation", "circulation", "growth"]).iloc[0].tolist()
+        out.append(Line("Juvenile non-fiction e-books, OverDrive (loans)",
+                        no_growth_from_zero(cells, highlight.iloc[0])))
+    shown = eres.dropna(subset=["growth"]).sort_values("growth", ascending=False).head(3)
+    for _, r in shown.iterrows():
+        frame = pd.DataFrame([r])
+        cells = fmt.present(frame, ["prior_usage", "usage", "growth"]).iloc[0].tolist()
+        out.append(Line(f"{r['platform']} (item requests)", cells))
+    return out
+
+
+def no_growth_from_zero(cells: list[str], r: pd.Series) -> list[str]:
+    if w.missing(r["growth"]) and not w.missing(r["prior_circulation"]) and r["prior_circulation"] == 0:
+        cells[-1] = "new"
+    return cells
+
+
+def community_standing(con: duckdb.DuckDBPyConnection, scope: Scope, name: str) -> tuple[list[str], list[Line]]:
+    """The community against its cohort: its value, the cohort median, the middle half."""
+    comp = metrics.cohort_comparison(con, scope)
+    n = int(comp["n"].max())
+    header = ["", name, f"Cohort {int(comp['cohort'].iloc[0])} median", "Middle half of cohort", f"Position among {n}"]
+    lines = []
+    for _, r in comp.iterrows():
+        show = fmt.growth if r["metric"] == "circulation_growth" else fmt.rate
+        position = w.quarter_position(r["value"], r["q1"], r["median"], r["q3"])
+        middle = "–" if w.missing(r["q1"]) else f"{show(r['q1'])} to {show(r['q3'])}"
+        lines.append(Line(STANDING_LABELS[r["metric"]], [show(r["value"]), show(r["median"]), middle, position or "–"]))
+    return header, lines
+
+
+def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[str], list[Line]]:
+    """For a cohort (or the program): the spread of its communities on the same measures."""
+    table = metrics.community_table(con, scope)
+    header = ["", "Lower quartile", "Median", "Upper quartile", "Communities"]
+    lines = []
+    for metric in ("activation_rate", "active_user_rate", "circulation_growth"):
+        values = pd.to_numeric(table[metric], errors="coerce").dropna()
+        show = fmt.growth if metric == "circulation_growth" else fmt.rate
+        lines.append(Line(STANDING_LABELS[metric], [show(values.quantile(0.25)), show(values.median()),
+                                                   show(values.quantile(0.75)), f"{len(values):,}"]))
+    return header, lines
+
+
+def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
+    parts = [
+        "Sources: the library's circulation system and card records; e-resource vendors' usage "
+        "reports (COUNTER Release 5, Total_Item_Requests); enrollment counts supplied by the school district.",
+        f"Definitions: the school year runs July to June. Students reached: enrolled students with at least one "
+        f"checkout, login or e-resource use in the year, each counted once. Active-user rate: students reached "
+        f"over students enrolled. Activation rate: students whose card has been used at least once, over "
+        f"students enrolled. Circulation: checkouts and renewals by the program's card holders. Growth: this "
+        f"year over the year before ({scope.prior_year}), minus one; no growth is given from a zero base.",
+        "Cohort position: against the median and quartiles of the communities of the same cohort.",
+        f"Counts under {THRESHOLD} are shown as <{THRESHOLD}, and no rate or sentence is built on them.",
+        f"Data last loaded: {loaded}.",
+    ]
+    if is_demo:
+        parts.append("Demo data: synthetic figures, not real students or communities.")
+    return " ".join(parts)

@@ -1,0 +1,74 @@
+"""Briefing: the one-page briefing for a mayor's office, shown as it prints, with the PDF,
+the PowerPoint and each chart as PNG to download. Scope and year come from the sidebar (and
+so from the URL: ?community=...&year=... or ?cohort=...&year=...)."""
+import streamlit as st
+
+import briefing
+import components as ui
+from briefing import content, figures, render
+from metrics.scope import Scope
+
+MIME = {"pdf": "application/pdf", "png": "image/png",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+
+view = ui.current_view()
+ui.header("Briefing", view, intro=(
+    "One page for a mayor's office: the headline figures with their change since last year, two "
+    "charts, plain sentences and where the community stands in its cohort. Pick the community or "
+    "cohort and the school year in the sidebar; download the page as PDF, as slides, or each chart."))
+
+
+@st.cache_data(max_entries=50, show_spinner=False)
+def make(_con, version: str, year: str, community: str | None, cohort: int | None) -> dict:
+    """The briefing's files and a picture of its page, kept per warehouse version and scope."""
+    b = content.build(_con, Scope(year, community=community, cohort=cohort))
+    pngs = briefing.chart_pngs(b, required=False)
+    files = briefing.files(b, pngs=pngs)
+    pdf_name = f"{b.file_stem()}.pdf"
+    try:
+        preview = render.pdf_pages_png(files[pdf_name], dpi=110)
+    except RuntimeError:  # no pdftoppm: the page lays the content out itself below
+        preview = []
+    labels = {pdf_name: "PDF (one page, US Letter)", f"{b.file_stem()}.pptx": "PowerPoint (two slides)"}
+    labels.update({f"{b.file_stem()}-{k}.png": f"Chart: {t.lower()} (PNG)" for k, t in figures.TITLES.items()})
+    return {"files": files, "labels": labels, "preview": preview, "charts": all(pngs.values())}
+
+
+scope = view.scope
+wh = ui.warehouse()
+with st.status("Preparing the briefing…", expanded=False) as status:
+    made = make(wh.con, wh.version, scope.school_year, scope.community, scope.cohort)
+    status.update(label="Briefing ready", state="complete")
+
+if not made["charts"]:
+    st.warning("The charts could not be drawn: chart export needs Chromium (Debian's `chromium` "
+               "package; `make run` installs it). The PDF and slides carry a note in their place.",
+               icon=":material/warning:")
+
+page, side = st.columns([3, 1], gap="large")
+with side:
+    st.subheader("Download")
+    for name, data in made["files"].items():
+        kind = name.rsplit(".", 1)[1]
+        st.download_button(made["labels"].get(name, name), data, file_name=name, mime=MIME[kind], key=f"dl-{name}",
+                           icon=":material/download:", width="stretch")
+    st.caption("Every figure follows the dashboard's rules: counts under 10 show as “<10”, and "
+               "no sentence states a change the numbers do not support.")
+
+with page:
+    if made["preview"]:
+        with st.container(border=True):
+            st.image(made["preview"][0], caption="The briefing as it prints", width="stretch")
+    else:
+        # Without pdftoppm, lay out the same content directly.
+        b = content.build(wh.con, scope)
+        st.header(b.title)
+        st.caption(f"{b.period} · {b.subtitle}")
+        cols = st.columns(3)
+        for i, h in enumerate(b.headlines):
+            cols[i % 3].metric(h.label, h.value, help=f"{h.detail}; {h.change}")
+        for s in b.sentences:
+            st.markdown(f"- {s}")
+        for fig in figures.charts(b).values():
+            st.plotly_chart(fig, config={"displaylogo": False})
+        st.caption(b.footnote)

@@ -1,0 +1,103 @@
+"""The briefing's figures and sentences, on the demo (the program's own figures) and on the
+small hand-built warehouse (suppression)."""
+import pytest
+
+from briefing import content
+from metrics import Scope
+
+CMS = Scope("2015-16", community="charlotte-mecklenburg")
+
+
+@pytest.fixture(scope="module")
+def cms(demo_con):
+    return content.build(demo_con, CMS)
+
+
+def headline(b, label):
+    return next(h for h in b.headlines if h.label == label)
+
+
+def test_names_the_community_the_program_and_the_period(cms):
+    assert cms.title == "Charlotte Mecklenburg"
+    assert cms.program == "Leaders Library Card Challenge"
+    assert cms.period == "School year 2015-16 (July 2015 – June 2016)"
+    assert cms.subtitle == "NC · cohort 1"
+
+
+def test_headline_figures_with_their_change_on_the_year_before(cms):
+    assert [h.label for h in cms.headlines] == [
+        "Students reached", "Active-user rate", "Activation rate", "Circulation growth",
+        "E-resource growth", "Teacher and staff cards"]
+    reached = headline(cms, "Students reached")
+    assert (reached.value, reached.detail) == ("124,200", "of 147,000 enrolled")
+    assert reached.change == "+222.6 % on 2014-15"          # 38,500 the year before
+    assert headline(cms, "Active-user rate").value == "84.5 %"
+    assert headline(cms, "Active-user rate").change == "+58.1 pts on 2014-15"
+    assert headline(cms, "Activation rate").value == "88.2 %"
+    staff = headline(cms, "Teacher and staff cards")
+    assert (staff.value, staff.detail) == ("18,240", "12,150 teachers, 6,090 staff")
+    assert staff.change == "new: none in 2014-15"            # no growth from a zero base
+
+
+def test_sentences_from_the_numbers(cms):
+    assert 3 <= len(cms.sentences) <= 5
+    text = " ".join(cms.sentences)
+    assert cms.sentences[0].startswith("Nearly 85 percent of the district's 147,000 students used their library card")
+    assert "Juvenile non-fiction e-book loans on OverDrive rose 110 percent, from 5,000 to 10,500." in text
+    assert "TumbleBooks use grew more than tenfold (4,200 to 47,500 item requests)." in text
+    assert "More than 18,000 teachers and staff hold a library card of their own." in text
+
+
+def test_cohort_standing_median_and_quarter(cms):
+    assert cms.standing_header[2] == "Cohort 1 median"
+    rows = {line.label: line.cells for line in cms.standing}
+    assert rows["Active-user rate"][0] == "84.5 %"
+    assert rows["Active-user rate"][3] == "top quarter"
+    assert cms.standing_header[4] == "Position among 60"
+
+
+def test_notable_lines_carry_the_sentences_numbers(cms):
+    lines = {line.label: line.cells for line in cms.notable}
+    assert lines["Juvenile non-fiction e-books, OverDrive (loans)"] == ["5,000", "10,500", "+110.0 %"]
+    assert lines["TumbleBooks (item requests)"][:2] == ["4,200", "47,500"]
+
+
+def test_footnote_sources_definitions_load_date_suppression_demo(cms):
+    assert "Sources:" in cms.footnote and "Definitions:" in cms.footnote
+    assert "Counts under 10 are shown as <10" in cms.footnote
+    assert f"Data last loaded: {cms.loaded}." in cms.footnote
+    assert "Demo data: synthetic figures" in cms.footnote
+    assert cms.is_demo
+
+
+def test_a_cohort_briefing(demo_con):
+    b = content.build(demo_con, Scope("2015-16", cohort=1))
+    assert b.title == "Cohort 1" and b.subtitle == "60 communities"
+    assert b.sentences[0].startswith("Nearly 55 percent of cohort 1's 1,447,002 students")
+    assert [line.cells[-1] for line in b.standing] == ["60", "60", "60"]
+
+
+def test_first_year_has_no_change_to_state(demo_con):
+    b = content.build(demo_con, Scope("2014-15", community="charlotte-mecklenburg"))
+    assert all(h.change == "no figures for 2013-14" for h in b.headlines)
+    assert not any(word in " ".join(b.sentences) for word in ("rose", "grew", "fell", "against"))
+
+
+def test_suppressed_counts_are_never_stated(small_con):
+    # Alpha City has 3 staff cards: the staff total and any sentence about it are withheld.
+    b = content.build(small_con, Scope("2015-16", community="alpha-city"))
+    staff = headline(b, "Teacher and staff cards")
+    assert staff.value == "–" and staff.detail == "12 teachers, <10 staff"
+    assert staff.change == "change on 2014-15 not shown (small counts)"
+    assert not any("teachers and staff" in s for s in b.sentences)
+    # 0 juvenile non-fiction e-book loans the year before: listed as new, never as growth.
+    assert not any("Juvenile" in s for s in b.sentences)
+    lines = {line.label: line.cells for line in b.notable}
+    assert lines["Juvenile non-fiction e-books, OverDrive (loans)"][-1] == "new"
+
+
+def test_unknown_community_and_year(demo_con):
+    with pytest.raises(content.UnknownScope, match="unknown community 'atlantis'"):
+        content.build(demo_con, Scope("2015-16", community="atlantis"))
+    with pytest.raises(content.UnknownScope, match="unknown school year '2030-31'"):
+        content.build(demo_con, Scope("2030-31", community="charlotte-mecklenburg"))
