@@ -45,3 +45,16 @@ def test_reader_keeps_its_snapshot_while_a_writer_publishes(tmp_path):
 def test_missing_warehouse_says_how_to_build_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="make demo"):
         store.open_readonly(tmp_path / "none.duckdb")
+
+
+def test_files_left_by_a_killed_writer_are_swept(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with store.publishing(path, fresh=True):
+        pass
+    dead = store.snapshot_dir(path) / ".999999999.tmp"      # no such process
+    dead.write_bytes(b"half a warehouse")
+    alive = store.snapshot_dir(path) / f".{__import__('os').getpid()}.tmp.keep"
+    alive.write_bytes(b"")
+    with store.publishing(path):
+        pass
+    assert not dead.exists() and alive.exists()

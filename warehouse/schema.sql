@@ -284,8 +284,14 @@ CREATE OR REPLACE VIEW v_eresource_usage AS
 WITH ranked AS (
     SELECT e.*, c.slug, c.cohort, c.name AS community_name,
            dense_rank() OVER (PARTITION BY e.community_id, e.platform, e.metric_type
-                              ORDER BY CASE e.report_type WHEN 'PR' THEN 1 WHEN 'vendor' THEN 2
-                                       WHEN 'DR' THEN 3 WHEN 'TR' THEN 4 ELSE 5 END) AS pick
+                              ORDER BY CASE WHEN e.report_type = 'PR' THEN 1
+                                            WHEN e.report_type = 'vendor' THEN 2
+                                            WHEN e.report_type LIKE 'PR_%' THEN 3  -- standard views, e.g. PR_P1
+                                            WHEN e.report_type = 'DR' THEN 4
+                                            WHEN e.report_type LIKE 'DR_%' THEN 5
+                                            WHEN e.report_type = 'TR' THEN 6
+                                            WHEN e.report_type LIKE 'TR_%' THEN 7
+                                            ELSE 8 END) AS pick
     FROM eresource_usage e JOIN community c USING (community_id)
 )
 SELECT * EXCLUDE (pick),
@@ -302,3 +308,43 @@ FROM rollup_activation_week w JOIN v_school s USING (school_id);
 CREATE OR REPLACE VIEW v_people_year AS
 SELECT r.*, c.slug, c.cohort, c.name AS community_name
 FROM rollup_people_year r JOIN community c USING (community_id);
+
+-- ---------------------------------------------------------------- ingest bookkeeping (ingest/load.py)
+-- What each load covers, so a corrected file replaces the same period instead of doubling it.
+CREATE TABLE IF NOT EXISTS load_scope (
+    load_id       INTEGER PRIMARY KEY,
+    kind          VARCHAR NOT NULL,     -- the layout: 'cards', 'circulation', 'counter', ...
+    period_start  DATE,
+    period_end    DATE,
+    detail        VARCHAR               -- school year, report type, survey waves (JSON list), ...
+);
+
+-- Rows of tables without a load_id column (enrollment, patron, student_roster, school, branch,
+-- community) that a load wrote, so undo can remove them.
+CREATE TABLE IF NOT EXISTS load_row_key (
+    load_id      INTEGER NOT NULL,
+    tbl          VARCHAR NOT NULL,
+    id           BIGINT NOT NULL,       -- school_id, patron_id, branch_id or community_id
+    grade        INTEGER,               -- enrollment only
+    school_year  VARCHAR                -- enrollment and student_roster
+);
+
+-- Rows of an event file loaded with --allow-partial that failed validation, with the reasons.
+-- An ID cell is kept only as its pseudonym.
+CREATE TABLE IF NOT EXISTS quarantine (
+    load_id   INTEGER NOT NULL,
+    line      BIGINT,
+    problems  VARCHAR NOT NULL,
+    row_json  VARCHAR
+);
+
+-- Each community's ILS item-type / collection codes mapped to the warehouse's categories.
+CREATE TABLE IF NOT EXISTS code_mapping (
+    community_id  INTEGER NOT NULL,
+    code          VARCHAR NOT NULL,     -- upper-cased, trimmed
+    format        VARCHAR NOT NULL CHECK (format IN ('print', 'e-book', 'e-audiobook', 'hotspot', 'other')),
+    audience      VARCHAR NOT NULL CHECK (audience IN ('juvenile', 'young adult', 'adult')),
+    fiction       VARCHAR NOT NULL CHECK (fiction IN ('fiction', 'non-fiction', 'n/a')),
+    platform      VARCHAR NOT NULL DEFAULT 'ILS',
+    PRIMARY KEY (community_id, code)
+);

@@ -80,6 +80,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
         fcntl.flock(lock, fcntl.LOCK_EX)
         snapshots = snapshot_dir(path)
         snapshots.mkdir(exist_ok=True)
+        sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         if path.exists() and not fresh:
@@ -112,6 +113,29 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             raise
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(paths: list[Path]) -> None:
+    """Remove files and folders left by a writer that was killed: their names carry the
+    writer's process id (the first number in the name), and that process is gone."""
+    for p in paths:
+        pid = next((int(part) for part in p.name.replace("-", ".").split(".") if part.isdigit()), None)
+        if pid is None or pid_alive(pid):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 def _prune(snapshots: Path, keep: Path) -> None:

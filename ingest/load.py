@@ -1,0 +1,244 @@
+"""Load files into the warehouse: validate every file first, then write them all in ONE
+publishing transaction (events, load log, rollups), or write nothing.
+
+    report = load_files(["cards-2015.csv"], community="charlotte-mecklenburg", source="cards")
+
+Loading the same file again (same SHA-256) changes nothing and says when it was loaded. A
+corrected file for a period the community already loaded from the same source replaces that
+period (rows of the earlier load in the period are deleted by load_id; a load left with no rows
+is marked 'replaced'). undo(load_id) removes a load's rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest import activity, cards, circulation, directories, enrollment, eresources, survey, writer
+from ingest.layouts import LAYOUTS
+from ingest.problems import Problem, ValidationError, errors, to_frame
+from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
+from warehouse import rollups, store
+
+READERS: dict[str, Callable[[Path, Context], Staged]] = {
+    "communities": directories.read_communities,
+    "schools": directories.read_schools,
+    "branches": directories.read_branches,
+    "enrollment": enrollment.read_enrollment,
+    "cards": cards.read_cards,
+    "card_activity": activity.read_card_activity,
+    "circulation": circulation.read_circulation,
+    "circulation_monthly": circulation.read_circulation_monthly,
+    "code_map": circulation.read_code_map,
+    "counter": eresources.read_counter,
+    "eresource_vendor": eresources.read_vendor,
+    "survey": survey.read_survey,
+    "survey_export": survey.read_survey_export,
+}
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class FileResult:
+    file: str
+    kind: str
+    status: str                  # 'loaded', 'partial', 'already loaded', 'rejected', 'not loaded'
+    message: str = ""
+    load_id: int | None = None
+    rows: int = 0
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unmapped: pd.DataFrame | None = None
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult]
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status != "rejected" for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    def problems_frame(self) -> pd.DataFrame:
+        return to_frame(self.problems)
+
+    def summary(self) -> str:
+        return "\n".join(f"{f.file}: {f.status}" + (f" (load {f.load_id})" if f.load_id else "")
+                         + (f" - {f.message}" if f.message else "") for f in self.files)
+
+
+class _Stale(Exception):
+    """Another writer published between validation and writing: validate again."""
+
+
+def load_files(paths: Iterable[str | Path], *, community: str | None = None, source: str,
+               path: str | Path | None = None, allow_partial: bool = False, progress: Progress | None = None,
+               loaded_by: str | None = None, **options) -> LoadReport:
+    """Validate all files, then load them in one transaction. options: school_year (cards), wave
+    (survey_export), platform (COUNTER reports that do not name one)."""
+    if source not in READERS:
+        raise ValueError(f"unknown kind {source!r}; one of {', '.join(READERS)}")
+    paths = [Path(p) for p in paths]
+    path = Path(path or store.warehouse_path())
+    progress = progress or (lambda i, n, label: None)
+    # A killed load leaves its staging folder (which may hold a transcoded copy of an input).
+    store.sweep_stale(list(Path(tempfile.gettempdir()).glob("lcc-ingest-*")))
+    for _attempt in range(3):
+        tmp = Path(tempfile.mkdtemp(prefix=f"lcc-ingest-{os.getpid()}-"))
+        try:
+            results, staged, seen_version = _validate(paths, community, source, path, allow_partial, options,
+                                                      tmp, progress)
+            if any(r.status == "rejected" for r in results):
+                for r in results:
+                    if r.status in ("loaded", "partial"):
+                        r.status, r.message = "not loaded", "another file in the batch was rejected"
+                return LoadReport(results)
+            if not staged:
+                return LoadReport(results)
+            return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
+        except _Stale:
+            continue
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    raise RuntimeError("the warehouse kept changing while validating; try again")
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def _validate(paths, community, source, path, allow_partial, options, tmp, progress):
+    results, staged_all, version = [], [], None
+    layout = LAYOUTS[source]
+    for i, file in enumerate(paths):
+        progress(i, len(paths) * 2, f"checking {file.name}")
+        result = FileResult(file.name, source, "loaded")
+        results.append(result)
+        con = open_staging(path)
+        ctx = None
+        try:
+            version = version or warehouse_version(con)
+            community_id = _community_id(con, community, layout, file.name)
+            sha = sha256_of(file)
+            before = _loaded_before(con, sha, community_id)
+            if before:
+                result.status, result.load_id = "already loaded", before[0]
+                result.message = f"the same file was loaded on {before[1]:%Y-%m-%d %H:%M} as load {before[0]}; nothing changed"
+                continue
+            work = tmp / f"f{i}"
+            work.mkdir()
+            ctx = Context(con, file.name, work, community, community_id, allow_partial, dict(options))
+            staged = READERS[source](file, ctx)
+            staged.sha256 = sha
+            staged.file = file.name
+            result.rows, result.rejected, result.problems = staged.rows, staged.rejected, staged.problems
+            result.unmapped = staged.unmapped
+            if staged.rejected:
+                result.status = "partial"
+                result.message = f"{staged.rejected} rows quarantined"
+            staged_all.append((result, staged, community_id))
+        except ValidationError as err:
+            result.status, result.problems = "rejected", err.problems
+            result.unmapped = ctx.unmapped if ctx else None
+            result.message = f"{len(errors(err.problems))} problem(s); nothing loaded"
+        finally:
+            con.close()
+    return results, staged_all, version
+
+
+def _community_id(con, community, layout, label) -> int | None:
+    if community is None:
+        if layout.per_community:
+            raise ValidationError([Problem(label, f"no community given for a {layout.title} file",
+                                           "--community SLUG")])
+        return None
+    row = con.execute("SELECT community_id FROM wh.community WHERE slug = ?", [community]).fetchone()
+    if row is None:
+        raise ValidationError([Problem(label, f"unknown community {community!r}",
+                                       "the slug of a community in the warehouse (load kind communities first)")])
+    return row[0]
+
+
+def _loaded_before(con, sha, community_id):
+    return con.execute("SELECT load_id, loaded_at FROM wh.load_log WHERE sha256 = ? AND status <> 'undone' "
+                       "AND community_id IS NOT DISTINCT FROM ? ORDER BY load_id LIMIT 1",
+                       [sha, community_id]).fetchone()
+
+
+def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files) -> LoadReport:
+    with store.publishing(path) as con:
+        if store.version(con) != seen_version:
+            raise _Stale()
+        touched: set[int] = set()
+        for i, (result, staged, community_id) in enumerate(staged_all):
+            progress(n_files + i, n_files * 2, f"writing {staged.file}")
+            load_id, replaced = writer.write(con, staged, community_id, loaded_by)
+            result.load_id = load_id
+            if replaced:
+                result.message = (result.message + "; " if result.message else "") + \
+                    "replaces the same period of load(s) " + ", ".join(map(str, replaced))
+            touched |= {c for c in staged.community_ids if c is not None}
+        progress(n_files * 2 - 1, n_files * 2, "updating rollups")
+        if touched:
+            rollups.refresh(con, sorted(touched))
+    progress(n_files * 2, n_files * 2, "published")
+    return LoadReport(results, committed=True)
+
+
+def undo(load_id: int, *, path: str | Path | None = None) -> str:
+    """Remove a load's rows, mark it 'undone' and bring the rollups up to date."""
+    path = Path(path or store.warehouse_path())
+    with store.publishing(path) as con:
+        message, community_ids = writer.undo(con, load_id)
+        rollups.refresh(con, community_ids)
+    return message
+
+
+def load_log(path: str | Path | None = None) -> pd.DataFrame:
+    """The load log, newest first, with each load's kind and period."""
+    con = store.open_readonly(path)
+    try:
+        scope = "LEFT JOIN load_scope s USING (load_id)" if _has(con, "load_scope") else ""
+        cols = ", s.kind, s.period_start, s.period_end, s.detail" if scope else ""
+        return con.execute(f"""
+            SELECT l.load_id, l.loaded_at, l.loaded_by, l.source, l.file_name, c.slug AS community,
+                   l.rows_loaded, l.rows_rejected, l.status{cols}
+            FROM load_log l LEFT JOIN community c USING (community_id) {scope}
+            ORDER BY l.load_id DESC""").df()
+    finally:
+        con.close()
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0] > 0
+
+
+def quarantined(load_id: int, path: str | Path | None = None) -> pd.DataFrame:
+    con = store.open_readonly(path)
+    try:
+        if not _has(con, "quarantine"):
+            return pd.DataFrame(columns=["line", "problems", "row_json"])
+        return con.execute("SELECT line, problems, row_json FROM quarantine WHERE load_id = ? ORDER BY line",
+                           [load_id]).df()
+    finally:
+        con.close()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
