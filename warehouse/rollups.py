@@ -85,7 +85,7 @@ ACTIVATION_WEEK = """
     JOIN patron p USING (patron_id)
     JOIN rollup_first_activity f USING (patron_id)
     JOIN school_year y ON y.label = r.school_year
-    WHERE f.first_activity BETWEEN y.start_date AND y.end_date
+    WHERE f.first_activity BETWEEN y.start_date AND y.end_date AND p.patron_type = 'student'
       AND p.community_id IN (SELECT community_id FROM refresh_scope)
     GROUP BY ALL
 """

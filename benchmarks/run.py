@@ -1,0 +1,402 @@
+"""How fast the dashboard answers, at 1M, 10M and 100M events.
+
+    python -m benchmarks.run [--sizes 1M 10M 100M] [--repeat 20] [--raw-repeat N] [--ingest-rows 2000000]
+
+For each size: builds a warehouse with the demo generator (warehouse.demo.build at a scale;
+not the ingest path), then, each phase in its own process so that its peak memory is its own:
+- queries: a process that only opens the warehouse read-only and runs every page's metric
+  calls (benchmarks/pages.py), no caching, --repeat times, for Charlotte Mecklenburg and for the
+  whole program, 2015-16; its peak RSS is the dashboard process's;
+- raw: the same pages with metrics/raw.py (fewer repeats: every call scans the events);
+- ingest: card_event rows from a Parquet and from a CSV file, each written with its rollup
+  refresh in one store.publishing transaction; and, when ingest.load is there, the same
+  events through the real loader (validation, pseudonymization, rollups).
+Then deletes the warehouse. Results are merged into benchmarks/results.json (other sizes kept)
+and BENCHMARKS.md is written from it. Work files live in benchmarks/work/ (git-ignored).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / "work"
+RESULTS = HERE / "results.json"
+REPORT = ROOT / "BENCHMARKS.md"
+ANALYSIS = HERE / "analysis.md"
+
+SIZES = {"1M": 0.1, "10M": 1.0, "100M": 10.0}        # demo scale giving about that many events
+RAW_REPEAT = {"1M": 5, "10M": 3, "100M": 1}           # default repeats of the raw-event pages
+YEAR = "2015-16"
+COMMUNITY = "charlotte-mecklenburg"
+INGEST_COMMUNITIES = (1, 2, 3)                        # community ids the synthetic events belong to
+
+# Targets of issue 5 (at 100M events).
+MEDIAN_MS, P95_MS, SPEEDUP = 100.0, 250.0, 10.0
+PEAK_RSS_MB = 2048.0
+PARQUET_ROWS_S, CSV_ROWS_S = 2_000_000, 1_000_000
+DEMO_BUILD_S = 60.0
+
+
+# ------------------------------------------------------------------ phases (child processes)
+def phase_build(path: Path, scale: float) -> dict:
+    from warehouse import demo
+    demo.build(path, scale=scale)
+    import duckdb
+    con = duckdb.connect(str(path), read_only=True)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("card_event", "circulation", "patron", "student_roster", "rollup_people_year",
+                        "rollup_circulation_month", "rollup_activation_week", "rollup_first_activity")}
+    con.close()
+    return {"step_s": demo.build.timings, "rows": counts}
+
+
+def _scopes():
+    from metrics.scope import Scope
+    return {COMMUNITY: Scope(YEAR, community=COMMUNITY), "program": Scope(YEAR)}
+
+
+def phase_pages(path: Path, repeat: int, use_raw: bool) -> dict:
+    """Every page's calls, `repeat` times, interleaved (pages inside the repeat loop)."""
+    from benchmarks import pages
+    from metrics import catalog
+    from warehouse import store
+    con = store.open_readonly(path)
+    years = catalog.school_years(con)
+    out = {key: {p: {"runs_ms": [], "calls_ms": {}} for p in pages.PAGES} for key in _scopes()}
+    for _ in range(repeat):
+        for key, scope in _scopes().items():
+            for page in pages.PAGES:
+                rec = out[key][page]
+                start = time.perf_counter()
+                for call in pages.calls(page, scope, years):
+                    t0 = time.perf_counter()
+                    call.run(con, use_raw)
+                    rec["calls_ms"].setdefault(call.label(), []).append((time.perf_counter() - t0) * 1000)
+                rec["runs_ms"].append((time.perf_counter() - start) * 1000)
+    con.close()
+    return {"pages": out, "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _make_events(path: Path, rows: int) -> dict[str, Path]:
+    """Synthetic card_event rows for existing cards of a few communities, in 2016-17, written
+    to Parquet and CSV (and, for the loader, as card_activity files with raw IDs)."""
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    ids = ", ".join(str(i) for i in INGEST_COMMUNITIES)
+    con.execute(f"""CREATE TABLE pats AS SELECT patron_id, community_id, row_number() OVER (ORDER BY patron_id) - 1 AS i
+                    FROM wh.patron WHERE community_id IN ({ids})""")
+    n = con.execute("SELECT count(*) FROM pats").fetchone()[0]
+    con.execute("""
+        CREATE TABLE ev AS
+        SELECT p.patron_id, p.community_id,
+               TIMESTAMP '2016-07-01 00:00:00' + to_seconds(CAST(hash(g, 1) % (365 * 86400) AS BIGINT)) AS event_time,
+               CASE WHEN hash(g, 2) % 10 < 7 THEN 'login' WHEN hash(g, 2) % 10 < 9 THEN 'eresource_login'
+                    ELSE 'activation' END AS event_type,
+               CASE hash(g, 3) % 3 WHEN 0 THEN 'website' WHEN 1 THEN 'catalog' ELSE 'app' END AS channel,
+               9999 AS load_id
+        FROM range($rows) t(g) JOIN pats p ON p.i = hash(g) % $n""", {"rows": rows, "n": n})
+    files = {"parquet": WORK / "events.parquet", "csv": WORK / "events.csv"}
+    con.execute(f"COPY ev TO '{files['parquet']}' (FORMAT parquet)")
+    con.execute(f"COPY ev TO '{files['csv']}' (FORMAT csv, HEADER)")
+    # The loader's card_activity layout, one community (its loads are per community): raw IDs
+    # are the demo's 'D' || id, pseudonymized again by the loader with the demo key.
+    act = "SELECT 'D' || patron_id AS patron_id, event_time AS timestamp, event_type AS event, channel FROM ev " \
+          "WHERE community_id = 1 AND event_type <> 'eresource_login'"
+    files["loader_parquet"] = WORK / "activity.parquet"
+    files["loader_csv"] = WORK / "activity.csv"
+    con.execute(f"COPY ({act}) TO '{files['loader_parquet']}' (FORMAT parquet)")
+    con.execute(f"COPY ({act}) TO '{files['loader_csv']}' (FORMAT csv, HEADER)")
+    con.close()
+    return files
+
+
+INSERT_SQL = {
+    "parquet": "INSERT INTO card_event SELECT patron_id, community_id, event_time, event_type, channel, load_id "
+               "FROM read_parquet(?)",
+    "csv": "INSERT INTO card_event SELECT patron_id, community_id, event_time, event_type, channel, load_id "
+           "FROM read_csv(?, header = true, columns = {'patron_id': 'BIGINT', 'community_id': 'INTEGER', "
+           "'event_time': 'TIMESTAMP', 'event_type': 'VARCHAR', 'channel': 'VARCHAR', 'load_id': 'INTEGER'})",
+}
+
+
+def phase_ingest(path: Path, rows: int) -> dict:
+    from warehouse import rollups, store
+    files = _make_events(path, rows)
+    out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES)}
+    for kind in ("parquet", "csv"):
+        t0 = time.perf_counter()
+        with store.publishing(path) as con:
+            con.execute("SET threads = 2")
+            t1 = time.perf_counter()
+            n = con.execute(INSERT_SQL[kind], [str(files[kind])]).fetchone()[0]
+            t2 = time.perf_counter()
+            rollups.refresh(con, INGEST_COMMUNITIES)
+            t3 = time.perf_counter()
+        t4 = time.perf_counter()
+        out[kind] = {"rows": n, "insert_s": t2 - t1, "rollups_s": t3 - t2, "copy_s": t1 - t0,
+                     "checkpoint_publish_s": t4 - t3, "rows_per_s": n / (t3 - t1),
+                     "rows_per_s_with_publish": n / (t4 - t0)}
+    out["loader"] = _ingest_with_loader(path, files)
+    return out
+
+
+def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
+    """The same kind of events through ingest.load (if it is there): validation,
+    pseudonymization of the raw IDs, anti-joins, load log and rollups, in one transaction."""
+    try:
+        from ingest import load
+        from warehouse.demo import DEMO_SECRET
+    except ImportError as e:
+        return {"error": f"ingest.load not available: {e}"}
+    key = WORK / "demo.key"
+    key.write_text(DEMO_SECRET.hex())
+    os.environ["LCC_SECRET_FILE"] = str(key)
+    import duckdb
+    n = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(files["loader_parquet"])]).fetchone()[0]
+    out = {}
+    for kind in ("parquet", "csv"):
+        f = files[f"loader_{kind}"]
+        t0 = time.perf_counter()
+        try:
+            report = load.load_files([f], community=COMMUNITY, source="card_activity", path=path)
+        except Exception as e:  # the loader is another team's work in progress: report, don't stop
+            out[kind] = {"error": f"{type(e).__name__}: {e}"}
+            continue
+        seconds = time.perf_counter() - t0
+        statuses = [getattr(r, "status", "?") for r in getattr(report, "files", getattr(report, "results", []))]
+        out[kind] = {"rows": n, "seconds": seconds, "rows_per_s": n / seconds, "status": statuses,
+                     "committed": getattr(report, "committed", None)}
+    return out
+
+
+PHASES = {"build": lambda a: phase_build(a.path, a.scale),
+          "queries": lambda a: phase_pages(a.path, a.repeat, use_raw=False),
+          "raw": lambda a: phase_pages(a.path, a.raw_repeat, use_raw=True),
+          "ingest": lambda a: phase_ingest(a.path, a.ingest_rows)}
+
+
+# ------------------------------------------------------------------ parent: orchestration
+def _child(phase: str, args: argparse.Namespace, path: Path, extra: list[str]) -> tuple[dict, float, float]:
+    """Run one phase in a fresh process: (its JSON, wall seconds, its own peak RSS in MB).
+
+    os.wait4 gives the rusage of that one child (its ru_maxrss), where
+    getrusage(RUSAGE_CHILDREN) would report the largest of all children so far (the build)."""
+    out = WORK / f"{phase}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.run", "--phase", phase, "--path", str(path), "--out", str(out), *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"phase {phase} failed with exit code {proc.returncode}")
+    return json.loads(out.read_text()), seconds, usage.ru_maxrss / 1024
+
+
+def _summary(runs: list[float]) -> dict:
+    a = np.array(runs)
+    return {"median_ms": round(float(np.median(a)), 1), "p95_ms": round(float(np.percentile(a, 95)), 1),
+            "first_ms": round(runs[0], 1), "n": len(runs)}
+
+
+def measure(size: str, args: argparse.Namespace) -> dict:
+    scale = SIZES[size]
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"warehouse-{size}.duckdb"
+    raw_repeat = args.raw_repeat or RAW_REPEAT[size]
+    print(f"[{size}] building with the demo generator at scale {scale} ...", flush=True)
+    built, build_s, build_rss = _child("build", args, path, ["--scale", str(scale)])
+    rows = built["rows"]
+    result = {
+        "scale": scale, "source": "demo generator (warehouse.demo.build), not the ingest path",
+        "events": rows["card_event"] + rows["circulation"], "rows": rows,
+        "build_s": round(build_s, 1), "build_steps_s": built["step_s"], "build_peak_rss_mb": round(build_rss),
+        "file_mb": round(path.stat().st_size / 2**20, 1), "year": YEAR, "repeat": args.repeat,
+        "raw_repeat": raw_repeat,
+    }
+    print(f"[{size}] {result['events']:,} events, built in {build_s:.1f} s; pages x{args.repeat} ...", flush=True)
+    fast, _, rss = _child("queries", args, path, ["--repeat", str(args.repeat)])
+    result["peak_rss_mb"] = round(rss)
+    print(f"[{size}] raw-event pages x{raw_repeat} ...", flush=True)
+    slow, _, raw_rss = _child("raw", args, path, ["--raw-repeat", str(raw_repeat)])
+    result["raw_peak_rss_mb"] = round(raw_rss)
+    result["pages"] = _pages(fast["pages"], slow["pages"])
+    if args.ingest_rows:
+        print(f"[{size}] ingest of {args.ingest_rows:,} card events ...", flush=True)
+        ingest, _, ingest_rss = _child("ingest", args, path, ["--ingest-rows", str(args.ingest_rows)])
+        ingest["peak_rss_mb"] = round(ingest_rss)
+        result["ingest"] = ingest
+        result["ingest_parquet_rows_per_s"] = round(ingest["parquet"]["rows_per_s"])
+        result["ingest_csv_rows_per_s"] = round(ingest["csv"]["rows_per_s"])
+        result["ingest_rows_per_s"] = result["ingest_parquet_rows_per_s"]
+    if not args.keep:
+        # The warehouse, its lock, WAL and whatever the loader keeps beside it, and the event files.
+        for f in [*WORK.glob(f"warehouse-{size}.duckdb*"), *WORK.glob("*.parquet"), *WORK.glob("*.csv"),
+                  *WORK.glob("*.key")]:
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
+    return result
+
+
+def _pages(fast: dict, slow: dict) -> dict:
+    """Per page: per scope figures, and the worst scope's median/p95 as the page's headline."""
+    out = {}
+    for page in fast[COMMUNITY]:
+        by_scope = {}
+        for key in fast:
+            s = _summary(fast[key][page]["runs_ms"])
+            r = _summary(slow[key][page]["runs_ms"])
+            s["raw_median_ms"] = r["median_ms"]
+            s["speedup"] = round(r["median_ms"] / s["median_ms"], 1) if s["median_ms"] else None
+            s["calls_median_ms"] = {c: round(float(np.median(v)), 1) for c, v in fast[key][page]["calls_ms"].items()}
+            s["raw_calls_median_ms"] = {c: round(float(np.median(v)), 1)
+                                        for c, v in slow[key][page]["calls_ms"].items()}
+            by_scope[key] = s
+        worst = max(by_scope.values(), key=lambda s: s["median_ms"])
+        out[page] = {"median_ms": worst["median_ms"], "p95_ms": max(s["p95_ms"] for s in by_scope.values()),
+                     "raw_median_ms": worst["raw_median_ms"],
+                     "speedup": min(s["speedup"] for s in by_scope.values() if s["speedup"]),
+                     "by_scope": by_scope}
+    return out
+
+
+# ------------------------------------------------------------------ BENCHMARKS.md
+def machine() -> dict:
+    import duckdb
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return {"nproc": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1), "cpu": cpu,
+            "duckdb": duckdb.__version__, "python": platform.python_version(), "os": platform.platform()}
+
+
+def _mark(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def report(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks", "",
+        "Produced by `python -m benchmarks.run` (figures also in `benchmarks/results.json`). Warehouses are built "
+        "with the **demo generator** (`warehouse.demo.build` at a scale), not through the ingest path; the event "
+        "count is the rows of `card_event` plus `circulation`. Page times are the sum of all metric calls a page "
+        "makes on a first visit (`benchmarks/pages.py`, mirroring `pages/*.py`, sidebar included), straight "
+        "through `metrics` with no Streamlit caching, on a fresh read-only connection (`store.open_readonly`: "
+        "2 threads), school year 2015-16; *raw* is the same page with `metrics/raw.py` (every rollup-based "
+        "metric recomputed from the raw events; metrics that read no rollup run unchanged). Median and 95th "
+        "percentile over the repeats, the first (cold) run included. Peak memory is each phase's own process "
+        "(`os.wait4` rusage of that child): the dashboard figure is a process that only opens the warehouse "
+        "read-only and runs the page queries. In `results.json` a page's `median_ms`, `p95_ms` and "
+        "`raw_median_ms` are those of its slower scope (both scopes under `by_scope`); `ingest_rows_per_s` is the "
+        "Parquet rate, `ingest_csv_rows_per_s` the CSV one.", "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, {m['os']}; DuckDB {m['duckdb']}, "
+        f"Python {m['python']}. Shared with other work while measured, so single runs are noisy.", "",
+        f"Targets (issue 5, at 100M events): every page median < {MEDIAN_MS:.0f} ms and p95 < {P95_MS:.0f} ms "
+        f"for one community and the whole program, >= {SPEEDUP:.0f}x faster than raw; dashboard peak memory "
+        f"< 2 GiB; ingest >= 2M rows/s from Parquet and >= 1M rows/s from CSV, rollups included; default demo "
+        f"build (scale 1, the 10M size) < {DEMO_BUILD_S:.0f} s. Marks at 1M and 10M are against the same "
+        "targets, for orientation.", "",
+    ]
+    for size in ("1M", "10M", "100M"):
+        r = results.get("sizes", {}).get(size)
+        if not r:
+            lines += [f"## {size}", "", "Not measured yet (run `python -m benchmarks.run --sizes "
+                      f"{size}`).", ""]
+            continue
+        lines += [f"## {size} ({r['events']:,} events, demo scale {r['scale']})", "",
+                  f"Measured {r['measured_at']}. Repeats: {r['repeat']} per page and scope; raw pages "
+                  f"{r['raw_repeat']} (each raw call scans the events).", "",
+                  "| | value | target |", "|---|---|---|",
+                  f"| build time (demo generator) | {r['build_s']:.1f} s | "
+                  + (f"< {DEMO_BUILD_S:.0f} s: {_mark(r['build_s'] < DEMO_BUILD_S)} |" if size == "10M" else "– |"),
+                  f"| warehouse file | {r['file_mb']:,.0f} MB | – |",
+                  f"| peak memory, dashboard process | {r['peak_rss_mb']:,} MB | < 2048 MB: "
+                  f"{_mark(r['peak_rss_mb'] < PEAK_RSS_MB)} |",
+                  f"| peak memory, raw-event process | {r['raw_peak_rss_mb']:,} MB | – |",
+                  f"| peak memory, build | {r['build_peak_rss_mb']:,} MB | – |"]
+        ing = r.get("ingest")
+        if ing:
+            for kind, target in (("parquet", PARQUET_ROWS_S), ("csv", CSV_ROWS_S)):
+                k = ing[kind]
+                lines.append(f"| ingest {kind}: {k['rows']:,} card events + rollups of {len(ing['communities'])} "
+                             f"communities | {k['rows_per_s']:,.0f} rows/s (insert {k['insert_s']:.2f} s, rollups "
+                             f"{k['rollups_s']:.2f} s; with file copy and publish {k['rows_per_s_with_publish']:,.0f} "
+                             f"rows/s) | >= {target:,}: {_mark(k['rows_per_s'] >= target)} |")
+            for kind in ("parquet", "csv"):
+                k = ing.get("loader", {}).get(kind)
+                if k and "rows_per_s" in k:
+                    lines.append(f"| real loader (`ingest.load`, card_activity {kind}, one community) | "
+                                 f"{k['rows_per_s']:,.0f} rows/s ({k['rows']:,} rows in {k['seconds']:.1f} s, "
+                                 f"status {', '.join(k['status'])}) | – |")
+                elif k:
+                    lines.append(f"| real loader (`ingest.load`, {kind}) | not measured: {k.get('error')} | – |")
+        lines += ["", "| page | scope | median ms | p95 ms | raw median ms | speedup | median < 100 | p95 < 250 "
+                  "| >= 10x |", "|---|---|---:|---:|---:|---:|---|---|---|"]
+        for page, p in r["pages"].items():
+            for key, s in p["by_scope"].items():
+                ten = None if page == "Data" else s["speedup"] >= SPEEDUP
+                lines.append(f"| {page} | {key} | {s['median_ms']:,.1f} | {s['p95_ms']:,.1f} | "
+                             f"{s['raw_median_ms']:,.1f} | {s['speedup']:,.1f}x | {_mark(s['median_ms'] < MEDIAN_MS)} "
+                             f"| {_mark(s['p95_ms'] < P95_MS)} | {_mark(ten)} |")
+        lines += ["", "Slowest calls (median ms, whole program; raw in brackets):", ""]
+        for page, p in r["pages"].items():
+            s = p["by_scope"]["program"]
+            top = sorted(s["calls_median_ms"].items(), key=lambda kv: -kv[1])[:3]
+            lines.append(f"- {page}: " + "; ".join(
+                f"{c} {ms:.1f} ({s['raw_calls_median_ms'].get(c, float('nan')):.0f})" for c, ms in top))
+        lines.append("")
+    if ANALYSIS.exists():  # the reading of the figures, written by a person
+        lines += [ANALYSIS.read_text().strip(), ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark the dashboard's page queries at 1M, 10M and 100M events.")
+    ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--repeat", type=int, default=20, help="runs of every page per scope (default 20)")
+    ap.add_argument("--raw-repeat", type=int, default=None,
+                    help="runs of every raw-event page (default 5 at 1M, 3 at 10M, 1 at 100M)")
+    ap.add_argument("--ingest-rows", type=int, default=2_000_000, help="synthetic card events to load (0: skip)")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouses in benchmarks/work/")
+    ap.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from results.json")
+    ap.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
+    ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--scale", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.phase:
+        args.out.write_text(json.dumps(PHASES[args.phase](args)))
+        return 0
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.setdefault("sizes", {})
+    if not args.report_only:
+        for size in args.sizes:
+            r = measure(size, args)
+            r["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+            results["sizes"][size] = r
+            results["machine"] = machine()
+            RESULTS.write_text(json.dumps(results, indent=1))   # after each size: a long run keeps what it has
+    REPORT.write_text(report(results))
+    print(f"Wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
