@@ -16,6 +16,8 @@ ROLLUP_TABLES = (
     "rollup_activation_week",
     "rollup_circulation_month",
     "rollup_logins_month",
+    "rollup_student_cells",
+    "rollup_eresource_month",
 )
 
 # The school year ('2015-16') a date falls in: July to June.
@@ -120,6 +122,52 @@ LOGINS_MONTH = """
 """
 
 
+STUDENT_CELLS = """
+    INSERT INTO rollup_student_cells
+    WITH people AS (
+        SELECT community_id, school_id, grade, school_year, sum(cards) AS cards, sum(new_cards) AS new_cards,
+               sum(activated_at_start) AS activated_at_start, sum(activated) AS activated,
+               sum(active) AS active, sum(eresource_users) AS eresource_users,
+               sum(hotspot_borrowers) AS hotspot_borrowers
+        FROM rollup_people_year
+        WHERE patron_type = 'student' AND community_id IN (SELECT community_id FROM refresh_scope)
+        GROUP BY ALL
+    ), enrolled AS (
+        SELECT * FROM enrollment WHERE community_id IN (SELECT community_id FROM refresh_scope)
+    )
+    SELECT coalesce(e.community_id, p.community_id), coalesce(e.school_id, p.school_id),
+           coalesce(e.grade, p.grade), coalesce(e.school_year, p.school_year),
+           coalesce(e.students, 0), coalesce(p.cards, 0), coalesce(p.new_cards, 0),
+           coalesce(p.activated_at_start, 0), coalesce(p.activated, 0), coalesce(p.active, 0),
+           coalesce(p.eresource_users, 0), coalesce(p.hotspot_borrowers, 0)
+    FROM enrolled e
+    FULL JOIN people p ON p.school_id = e.school_id AND p.grade = e.grade AND p.school_year = e.school_year
+"""
+
+# One report per community, platform and metric, chosen once here rather than per query.
+ERESOURCE_MONTH = """
+    INSERT INTO rollup_eresource_month
+    WITH ranked AS (
+        SELECT e.*, dense_rank() OVER (
+                   PARTITION BY community_id, platform, metric_type
+                   ORDER BY CASE WHEN report_type = 'PR' THEN 1
+                                 WHEN report_type = 'vendor' THEN 2
+                                 WHEN report_type LIKE 'PR_%' THEN 3  -- standard views, e.g. PR_P1
+                                 WHEN report_type = 'DR' THEN 4
+                                 WHEN report_type LIKE 'DR_%' THEN 5
+                                 WHEN report_type = 'TR' THEN 6
+                                 WHEN report_type LIKE 'TR_%' THEN 7
+                                 ELSE 8 END) AS pick
+        FROM eresource_usage e
+        WHERE community_id IN (SELECT community_id FROM refresh_scope)
+    )
+    SELECT community_id, platform, month, school_year_of(month), metric_type, report_type,
+           any_value(counter_release), sum(count)
+    FROM ranked WHERE pick = 1
+    GROUP BY community_id, platform, month, metric_type, report_type
+"""
+
+
 def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None = None) -> None:
     """Recompute every rollup for the given communities (all when None) from the raw events."""
     if community_ids is None:
@@ -132,7 +180,8 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
         con.execute(f"DELETE FROM {table} WHERE community_id IN (SELECT community_id FROM refresh_scope)")
     con.execute(SCHOOL_YEAR_OF)
     con.execute(USES)
-    for sql in (FIRST_ACTIVITY, PEOPLE_YEAR, ACTIVATION_WEEK, CIRCULATION_MONTH, LOGINS_MONTH):
+    for sql in (FIRST_ACTIVITY, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH, LOGINS_MONTH,
+                ERESOURCE_MONTH):
         con.execute(sql)
     con.execute("DROP VIEW card_use")
     con.execute("DROP TABLE refresh_scope")

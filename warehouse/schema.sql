@@ -223,6 +223,36 @@ CREATE TABLE IF NOT EXISTS rollup_logins_month (
     events           BIGINT NOT NULL
 );
 
+-- Students per (school, grade, year): the enrolled denominator beside the card counts.
+CREATE TABLE IF NOT EXISTS rollup_student_cells (
+    community_id        INTEGER NOT NULL,
+    school_id           INTEGER NOT NULL,
+    grade               INTEGER NOT NULL,
+    school_year         VARCHAR NOT NULL,
+    enrolled            BIGINT NOT NULL,
+    cards               BIGINT NOT NULL,
+    new_cards           BIGINT NOT NULL,
+    activated_at_start  BIGINT NOT NULL,
+    activated           BIGINT NOT NULL,
+    active              BIGINT NOT NULL,
+    eresource_users     BIGINT NOT NULL,
+    hotspot_borrowers   BIGINT NOT NULL
+);
+
+-- E-resource usage from one report per community, platform and metric: the Platform Report
+-- where there is one, else vendor, standard PR views, DR, TR, IR. DR, TR and PR overlap, so
+-- adding across report types would count the same use twice.
+CREATE TABLE IF NOT EXISTS rollup_eresource_month (
+    community_id     INTEGER NOT NULL,
+    platform         VARCHAR NOT NULL,
+    month            DATE NOT NULL,
+    school_year      VARCHAR NOT NULL,
+    metric_type      VARCHAR NOT NULL,
+    report_type      VARCHAR NOT NULL,
+    counter_release  VARCHAR,
+    count            BIGINT NOT NULL
+);
+
 -- ---------------------------------------------------------------- views the metrics read
 -- Every school with its community's identity, for scoping.
 CREATE OR REPLACE VIEW v_school AS
@@ -230,24 +260,11 @@ SELECT s.school_id, s.name AS school_name, s.school_type, s.title_i, s.grade_low
        c.community_id, c.slug, c.name AS community_name, c.cohort
 FROM school s JOIN community c USING (community_id);
 
--- Students per (school, grade, year): the enrolled denominator beside the card counts.
+-- Student cells with the school's and community's identity.
 CREATE OR REPLACE VIEW v_student_cells AS
-WITH people AS (
-    SELECT community_id, school_id, grade, school_year, sum(cards) AS cards, sum(new_cards) AS new_cards,
-           sum(activated_at_start) AS activated_at_start, sum(activated) AS activated,
-           sum(active) AS active, sum(eresource_users) AS eresource_users,
-           sum(hotspot_borrowers) AS hotspot_borrowers
-    FROM rollup_people_year WHERE patron_type = 'student'
-    GROUP BY community_id, school_id, grade, school_year
-)
-SELECT s.*, coalesce(e.grade, p.grade) AS grade, coalesce(e.school_year, p.school_year) AS school_year,
-       coalesce(e.students, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
-       coalesce(p.new_cards, 0) AS new_cards, coalesce(p.activated_at_start, 0) AS activated_at_start,
-       coalesce(p.activated, 0) AS activated, coalesce(p.active, 0) AS active,
-       coalesce(p.eresource_users, 0) AS eresource_users, coalesce(p.hotspot_borrowers, 0) AS hotspot_borrowers
-FROM enrollment e
-FULL JOIN people p ON p.school_id = e.school_id AND p.grade = e.grade AND p.school_year = e.school_year
-JOIN v_school s ON s.school_id = coalesce(e.school_id, p.school_id);
+SELECT s.*, r.grade, r.school_year, r.enrolled, r.cards, r.new_cards, r.activated_at_start,
+       r.activated, r.active, r.eresource_users, r.hotspot_borrowers
+FROM rollup_student_cells r JOIN v_school s USING (school_id);
 
 -- The same cells, once per way of breaking them down: pick one with `breakdown = ...`.
 CREATE OR REPLACE VIEW v_student_breakdown AS
@@ -278,26 +295,10 @@ CREATE OR REPLACE VIEW v_circulation_month AS
 SELECT r.*, c.slug, c.cohort, c.name AS community_name, r.checkouts + r.renewals AS circulation
 FROM rollup_circulation_month r JOIN community c USING (community_id);
 
--- One COUNTER report per community, platform and metric: the Platform Report where there is
--- one, else vendor, DR, TR, IR. Adding across report types would count the same use twice.
+-- E-resource usage (one report per platform and metric) with the community's identity.
 CREATE OR REPLACE VIEW v_eresource_usage AS
-WITH ranked AS (
-    SELECT e.*, c.slug, c.cohort, c.name AS community_name,
-           dense_rank() OVER (PARTITION BY e.community_id, e.platform, e.metric_type
-                              ORDER BY CASE WHEN e.report_type = 'PR' THEN 1
-                                            WHEN e.report_type = 'vendor' THEN 2
-                                            WHEN e.report_type LIKE 'PR_%' THEN 3  -- standard views, e.g. PR_P1
-                                            WHEN e.report_type = 'DR' THEN 4
-                                            WHEN e.report_type LIKE 'DR_%' THEN 5
-                                            WHEN e.report_type = 'TR' THEN 6
-                                            WHEN e.report_type LIKE 'TR_%' THEN 7
-                                            ELSE 8 END) AS pick
-    FROM eresource_usage e JOIN community c USING (community_id)
-)
-SELECT * EXCLUDE (pick),
-       CAST(year(month) - CASE WHEN month(month) < 7 THEN 1 ELSE 0 END AS VARCHAR) || '-' ||
-       right(CAST(year(month) + CASE WHEN month(month) < 7 THEN 0 ELSE 1 END AS VARCHAR), 2) AS school_year
-FROM ranked WHERE pick = 1;
+SELECT r.*, c.slug, c.cohort, c.name AS community_name
+FROM rollup_eresource_month r JOIN community c USING (community_id);
 
 -- Weekly first activations, with the school's scope columns.
 CREATE OR REPLACE VIEW v_activation_week AS
