@@ -1,0 +1,57 @@
+"""E-resource charts: usage per platform by month, and the year against the year before."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts import style
+
+
+def usage_lines(df: pd.DataFrame, metric_type: str, year: str, prior_year: str, log_scale: bool = False) -> go.Figure:
+    """Monthly usage of one COUNTER metric per platform over the year before and the year."""
+    title = f"{metric_type.replace('_', ' ')} per month by platform, {prior_year} and {year}"
+    if df.empty:
+        return style.empty(title, f"No {metric_type} reported for these two years.")
+    fig = go.Figure()
+    for i, (platform, part) in enumerate(df.groupby("platform", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(part["month"]), y=part["usage"], name=str(platform), mode="lines+markers",
+            line=dict(color=style.COLORS[i % len(style.COLORS)], width=2), marker=dict(size=5),
+            hovertemplate=f"{platform}<br>%{{x|%b %Y}}: %{{y:{style.COUNT}}} {metric_type}<extra></extra>",
+        ))
+    start = pd.Timestamp(int(year[:4]), 7, 1)
+    fig.add_vline(x=start, line=dict(color="#888888", width=1, dash="dot"))
+    fig.add_annotation(x=start, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                       text=f"{year} starts", font=dict(size=12, color="#555555"))
+    style.layout(fig, title, "Month", f"{metric_type} per month" + (" (log scale)" if log_scale else ""),
+                 legend_title="Platform")
+    fig.update_yaxes(tickformat=style.COUNT, type="log" if log_scale else "linear",
+                     rangemode="normal" if log_scale else "tozero")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
+    return fig
+
+
+def year_on_year(df: pd.DataFrame, metric_type: str, year: str, prior_year: str) -> go.Figure:
+    """Per platform, the year before and the year side by side, growth written above."""
+    title = f"{metric_type.replace('_', ' ')}: {year} against {prior_year}, by platform"
+    df = df[df["metric_type"] == metric_type].sort_values("platform")
+    if df.empty:
+        return style.empty(title, f"No {metric_type} reported.")
+    fig = go.Figure()
+    for col, name, color in [("prior_usage", prior_year, style.PRIOR), ("usage", year, style.COLORS[0])]:
+        values = df[col].astype("Float64")
+        fig.add_trace(go.Bar(
+            x=df["platform"], y=values.fillna(0), name=name, marker_color=color,
+            text=["<10" if pd.isna(v) else f"{int(v):,}" for v in values], textposition="outside",
+            cliponaxis=False, hovertemplate=f"%{{x}}, {name}: %{{text}}<extra></extra>",
+        ))
+    top = float(pd.concat([df["usage"], df["prior_usage"]]).astype("Float64").fillna(0).max() or 1)
+    for row in df.itertuples():
+        if pd.notna(row.growth):
+            fig.add_annotation(x=row.platform, y=top * 1.2, text=f"<b>{row.growth * 100:+,.1f} %</b>",
+                               showarrow=False, font=dict(size=13, color=style.COLORS[3] if row.growth < 0 else "#1b5e20"))
+    style.layout(fig, title, "Platform", "Count in the school year", height=440, legend_title="School year")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=style.COUNT, range=[0, top * 1.3])
+    fig.update_xaxes(type="category")
+    return fig

@@ -1,0 +1,58 @@
+"""One look for every chart: title, axis titles with units, thousands separators, percentages
+with one decimal in hover and labels."""
+from __future__ import annotations
+
+import textwrap
+
+import plotly.graph_objects as go
+
+COLORS = ["#1f5f99", "#e07b1a", "#2a9d8f", "#b5485d", "#7a5195", "#8a8a8a", "#c9a227", "#3d7f3d"]
+PRIOR = "#9aa5b1"
+HIGHLIGHT = "#d62728"
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+COUNT = ",.0f"       # 147,000
+PCT = ".1%"          # 84.5%
+PCT_AXIS = ".0%"     # axis ticks at round shares
+GROWTH = "+,.1%"     # +110.0%, +1,031.0%
+GROWTH_AXIS = "+,.0%"
+
+
+def layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, height: int = 420,
+           legend_title: str | None = None, top: int = 70) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
+        xaxis_title=x_title, yaxis_title=y_title, height=height,
+        font=dict(family=FONT, size=13), separators=".,", colorway=COLORS,
+        margin=dict(l=10, r=20, t=top, b=60), hoverlabel=dict(namelength=-1),
+        # The legend sits at the very bottom of the figure, below the x-axis title, whatever
+        # the figure's height (paper coordinates would put it on the axis title of short charts).
+        legend=dict(title=dict(text=legend_title) if legend_title else None, orientation="h",
+                    yref="container", yanchor="bottom", y=0, x=0, xanchor="left"),
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(automargin=True, showline=True, linecolor="#cccccc", gridcolor="#eeeeee")
+    fig.update_yaxes(automargin=True, showline=True, linecolor="#cccccc", gridcolor="#eeeeee")
+    return fig
+
+
+def wrap(text: str, width: int = 38) -> str:
+    """Long category labels on several lines (Plotly breaks on <br>)."""
+    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def shorten(text: str, width: int = 40) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def empty(title: str, message: str) -> go.Figure:
+    """A chart with nothing to plot says so instead of showing bare axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=14, color="#666666"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=220, plot_bgcolor="white",
+                      margin=dict(l=10, r=10, t=60, b=10), font=dict(family=FONT, size=13))
+    return fig

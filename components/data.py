@@ -1,0 +1,83 @@
+"""The warehouse connection and cached metric calls.
+
+One read-only DuckDB connection per published file, kept by st.cache_resource and keyed on
+the file's stamp: when a loader publishes a new file, the next rerun opens it. Query
+results are kept by st.cache_data, keyed on the warehouse version (so a new load shows up)
+and the question asked; the connection itself is not hashed (`_con`). Every metric takes
+its own cursor, because Streamlit runs sessions on separate threads.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+import metrics
+from metrics import catalog as catalog_module
+from metrics.scope import Scope
+from warehouse import demo, store
+
+_build_lock = threading.Lock()
+
+
+class Warehouse(NamedTuple):
+    con: duckdb.DuckDBPyConnection
+    version: str
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _open(path: str, stamp: tuple[int, int, int]) -> Warehouse:
+    con = store.open_readonly(path)
+    return Warehouse(con, store.version(con.cursor()))
+
+
+def warehouse() -> Warehouse:
+    """The published warehouse, reopened whenever a new file has been published."""
+    path = store.warehouse_path()
+    return _open(str(path), store.file_stamp(path))
+
+
+def ensure_warehouse() -> None:
+    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s)."""
+    path = store.warehouse_path()
+    if path.exists():
+        return
+    with _build_lock:  # two sessions arriving together build it once
+        if path.exists():
+            return
+        with st.status("No warehouse yet: building the demo warehouse (about 30 seconds)…",
+                       expanded=True) as status:
+            bar = st.progress(0.0, text="Starting")
+
+            def progress(i: int, n: int, label: str) -> None:
+                bar.progress(min(i / max(n, 1), 1.0), text=f"Step {min(i + 1, n)} of {n}: {label}")
+
+            demo.ensure(path, progress=progress)
+            status.update(label="Demo warehouse built", state="complete", expanded=False)
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _metric(name: str, _con: duckdb.DuckDBPyConnection, version: str, scope: tuple, kwargs: tuple) -> pd.DataFrame:
+    fields = dict(zip([f.name for f in dataclasses.fields(Scope)], scope))
+    return getattr(metrics, name)(_con, Scope(**fields), **dict(kwargs))
+
+
+def metric(name: str, scope: Scope, **kwargs) -> pd.DataFrame:
+    """metrics.<name>(con, scope, **kwargs), cached on the warehouse version."""
+    w = warehouse()
+    return _metric(name, w.con, w.version, dataclasses.astuple(scope), tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def _catalog(name: str, _con: duckdb.DuckDBPyConnection, version: str, args: tuple):
+    return getattr(catalog_module, name)(_con, *args)
+
+
+def catalog(name: str, *args):
+    """metrics.catalog.<name>(con, *args), cached on the warehouse version."""
+    w = warehouse()
+    return _catalog(name, w.con, w.version, args)

@@ -1,0 +1,92 @@
+"""Small Streamlit pieces every page uses: header with demo banner and notices, KPI tiles,
+tables with a CSV download, and charts."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from components.sidebar import View
+from components.wording import Tile
+from metrics import formats
+from metrics.suppression import is_suppressed
+
+DEMO_NOTE = ("**Demo data.** Every figure here is synthetic: calibrated to the program's published "
+             "numbers, but no real student, school or community record is shown. Community names "
+             "other than those in the program's toolkit are invented.")
+
+# Kinds beyond metrics.formats' own: dates as dates, not midnight timestamps.
+FORMAT = {**formats.FORMAT,
+          "date": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}",
+          "datetime": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"}
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def header(title: str, view: View, intro: str | None = None) -> None:
+    """Page title, what it is about, the demo-data label and any notices about the URL."""
+    st.title(title)
+    st.caption(f"{view.label} · school year {view.year} (July to June)")
+    if view.is_demo:
+        st.info(DEMO_NOTE, icon=":material/science:")
+    for notice in view.notices:
+        st.warning(notice, icon=":material/warning:")
+    if intro:
+        st.markdown(intro)
+
+
+def tiles(items: list[Tile], per_row: int = 4) -> None:
+    """KPI tiles: value, change on the year before, and one plain-language sentence each."""
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, t in zip(cols, items[start:start + per_row]):
+            with col, st.container(border=True, height="stretch"):
+                st.metric(t.label, t.value, delta=t.delta, help=t.help,
+                          delta_color="off" if t.delta and t.delta.startswith("±") else "normal",
+                          delta_arrow="off" if t.delta and t.delta.startswith("±") else "auto")
+                st.caption(t.sentence)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
+          labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
+          height: int | str = "auto") -> None:
+    """A sortable table (numbers stay numbers, shown formatted, "<10" where suppressed) with
+    a CSV download of the same rows ("<10" in the file too)."""
+    labels, kinds = labels or {}, kinds or {}
+    headers = [labels.get(c) or formats.COLUMNS.get(c, (c, ""))[0] or c for c in columns]
+    shown = df[columns].reset_index(drop=True).copy()
+    shown.columns = headers
+    styler = shown.style
+    for col, head in zip(columns, headers):
+        kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
+        styler = styler.format(FORMAT[kind], subset=[head])
+        hidden = is_suppressed(df.reset_index(drop=True), col)
+        if hidden.any():
+            styler = styler.format(lambda _v: formats.SUPPRESSED, subset=pd.IndexSlice[hidden[hidden].index, [head]])
+    if height == "auto" and len(shown) <= 20:
+        height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
+    st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")
+    st.download_button("Download CSV", csv_bytes(df, columns, headers),
+                       file_name=f"{_slug(file_name)}.csv", mime="text/csv", key=f"{key}-csv",
+                       icon=":material/download:", on_click="ignore")
+
+
+def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
+    """The CSV of a table: numbers as numbers, "<10" where a count is suppressed."""
+    out = formats.export_frame(df, columns)
+    out.columns = headers
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+
+
+def file_name(view: View, what: str) -> str:
+    """CSV names that say what and for whom: 'activation-by-school-charlotte-mecklenburg-2015-16'."""
+    return f"{what} {view.key.split(':')[-1]} {view.year}"

@@ -1,0 +1,124 @@
+"""Plain-language changes and headline sentences, without Streamlit.
+
+Rules a reader relies on: a change that rounds to zero is "unchanged", never "up"; no
+growth is stated from a zero base; no comparison is made with a year the warehouse lacks.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics import formats
+
+
+@dataclass(frozen=True)
+class Change:
+    delta: str | None   # for st.metric, e.g. "+3.4 pts" or "+0.8 %"; None when there is none
+    phrase: str         # for a sentence, e.g. "up 3.4 points on 2014-15"
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def change(value, prior, kind: str, prior_year: str, prior_available: bool = True) -> Change:
+    """The change from prior to value. kind 'rate' (shares 0-1) compares in percentage
+    points; 'count' and 'ratio' compare in per cent."""
+    if not prior_available:
+        return Change(None, f"no figures for {prior_year} to compare with")
+    if _missing(value) or _missing(prior):
+        return Change(None, f"no comparison with {prior_year} (small numbers are not shown)")
+    value, prior = float(value), float(prior)
+    if kind == "rate":
+        points = round((value - prior) * 100, 1)
+        if points == 0:
+            return Change("±0.0 pts", f"unchanged on {prior_year}")
+        word = "up" if points > 0 else "down"
+        unit = "point" if abs(points) == 1 else "points"
+        return Change(f"{points:+.1f} pts", f"{word} {abs(points):.1f} {unit} on {prior_year}")
+    if prior == 0:
+        if value == 0:
+            return Change(None, f"none in {prior_year} either")
+        return Change(None, f"new this year (none in {prior_year})")
+    pct = round((value / prior - 1) * 100, 1)
+    if pct == 0:
+        return Change("±0.0 %", f"unchanged on {prior_year}")
+    word = "up" if pct > 0 else "down"
+    return Change(f"{pct:+,.1f} %", f"{word} {abs(pct):,.1f} % on {prior_year}")
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    delta: str | None
+    sentence: str
+    help: str
+    prior: str | None = None   # the year before, as shown; None when that year is not loaded
+
+
+def _shown(v, kind: str) -> str:
+    return formats.SUPPRESSED if _missing(v) else formats.FORMAT[kind](v)
+
+
+def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool) -> list[Tile]:
+    """The Overview's tiles. cur and prior hold enrolled, cards, activation_rate, active,
+    active_user_rate, circulation, per_student, eresource_use and staff_cards for the year and
+    the year before (missing = suppressed or not loaded)."""
+    def ch(key, kind):
+        return change(cur.get(key), prior.get(key), kind, prior_year, prior_available)
+
+    def sentence(text: str, c: Change) -> str:
+        return f"{text}, {c.phrase}."
+
+    tiles = []
+    c = ch("enrolled", "count")
+    tiles.append(Tile("Students enrolled", _shown(cur.get("enrolled"), "count"), c.delta,
+                      sentence(f"{_shown(cur.get('enrolled'), 'count')} K-12 students were enrolled in {year}", c),
+                      "Enrollment as supplied by the school districts (the denominator of every rate)."))
+    c = ch("cards", "count")
+    share = _share(cur.get("cards"), cur.get("enrolled"))
+    tiles.append(Tile("Student cards issued", _shown(cur.get("cards"), "count"), c.delta,
+                      sentence(f"{_shown(cur.get('cards'), 'count')} enrolled students held a library card"
+                               + (f" ({share} of enrolment)" if share else ""), c),
+                      "Student cards held at the end of the school year."))
+    c = ch("activation_rate", "rate")
+    tiles.append(Tile("Activation rate", _shown(cur.get("activation_rate"), "rate"), c.delta,
+                      sentence(f"{_shown(cur.get('activation_rate'), 'rate')} of enrolled students had used their "
+                               f"card at least once by the end of {year}", c),
+                      "Students whose card has been used at least once (checkout, login or e-resource login) "
+                      "over students enrolled."))
+    c = ch("active_user_rate", "rate")
+    active = cur.get("active")
+    tiles.append(Tile("Active-user rate", _shown(cur.get("active_user_rate"), "rate"), c.delta,
+                      sentence(f"{_shown(cur.get('active_user_rate'), 'rate')} of enrolled students "
+                               f"({_shown(active, 'count')}) used their card this year", c),
+                      "Students with at least one interaction in the school year, each counted once across "
+                      "every platform, over students enrolled."))
+    c = ch("circulation", "count")
+    per = cur.get("per_student")
+    tiles.append(Tile("Circulation", _shown(cur.get("circulation"), "count"), c.delta,
+                      sentence(f"Card holders borrowed or renewed {_shown(cur.get('circulation'), 'count')} items"
+                               + ("" if _missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
+                      "Checkouts plus renewals, print and digital, in the school year."))
+    c = ch("eresource_use", "count")
+    tiles.append(Tile("E-resource use", _shown(cur.get("eresource_use"), "count"), c.delta,
+                      sentence(f"{_shown(cur.get('eresource_use'), 'count')} e-resource item requests were made", c),
+                      "COUNTER Total_Item_Requests summed over platforms (one report type per platform)."))
+    c = ch("staff_cards", "count")
+    tiles.append(Tile("Teacher and staff cards", _shown(cur.get("staff_cards"), "count"), c.delta,
+                      sentence(f"{_shown(cur.get('staff_cards'), 'count')} teachers and staff held a library card", c),
+                      "Teacher and staff cards held at the end of the school year."))
+    keys = ["enrolled", "cards", "activation_rate", "active_user_rate", "circulation", "eresource_use", "staff_cards"]
+    kinds = ["count", "count", "rate", "rate", "count", "count", "count"]
+    return [dataclasses.replace(t, prior=_shown(prior.get(k), kind) if prior_available else None)
+            for t, k, kind in zip(tiles, keys, kinds)]
+
+
+def _share(part, whole) -> str | None:
+    if _missing(part) or _missing(whole) or float(whole) == 0:
+        return None
+    return formats.rate(float(part) / float(whole))

@@ -1,0 +1,51 @@
+"""Library Card Challenge impact dashboard: the Streamlit entry point and navigation.
+
+    streamlit run dashboard.py
+
+The warehouse is $LCC_WAREHOUSE or data/warehouse.duckdb; when it is missing the demo is
+built first. The sidebar's scope and school year live in the URL (?community=...&year=...).
+"""
+from pathlib import Path
+
+import streamlit as st
+
+import components
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Library Card Challenge impact", page_icon=":material/local_library:",
+                   layout="wide")
+
+PAGES = [
+    ("pages/overview.py", "Overview", "overview", ":material/dashboard:"),
+    ("pages/activation.py", "Activation", "activation", ":material/how_to_reg:"),
+    ("pages/circulation.py", "Circulation", "circulation", ":material/menu_book:"),
+    ("pages/eresources.py", "E-resources", "eresources", ":material/devices:"),
+    ("pages/cohorts.py", "Cohorts", "cohorts", ":material/groups:"),
+    ("pages/briefing.py", "Briefing", "briefing", ":material/description:"),
+    ("pages/data.py", "Data", "data", ":material/database:"),
+    ("pages/load_data.py", "Load data", "load-data", ":material/upload_file:"),
+]
+
+components.ensure_warehouse()
+pages = [
+    st.Page(path, title=title, url_path=url, icon=icon)
+    for path, title, url, icon in PAGES
+    if (HERE / path).exists()  # briefing and load-data come from other work and may be absent
+]
+
+
+def home() -> None:
+    """The bare address opens the Overview with the same query parameters. (A default page is
+    served at "/" only, so making Overview the default would leave /overview a dead link.)"""
+    st.switch_page(pages[0], query_params=components.view_params(view))
+
+
+# Streamlit's own page menu drops the query parameters on a page switch, so the menu is drawn
+# here with links that carry the scope and year along.
+page = st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"), *pages],
+                     position="hidden")
+menu = st.sidebar.container()
+view = components.sidebar()
+components.page_menu(menu, pages, view)
+page.run()

@@ -1,0 +1,76 @@
+"""Cohorts: every community side by side, the cohorts' distributions, one community against
+its cohort, cohort totals and the cohort survey."""
+import streamlit as st
+
+import charts
+import components as ui
+from charts.cohorts import METRICS
+from metrics import formats
+from metrics.scope import Scope
+
+view = ui.current_view()
+scope = view.scope
+ui.header("Cohorts", view, "For program staff: how the communities compare, within and across cohorts.")
+
+TABLE_COLUMNS = ["label", "cohort", "state", "enrolled", "activation_rate", "active_user_rate", "circulation_growth"]
+
+st.subheader("Cohort totals")
+totals = ui.metric("cohort_totals", Scope(view.year))
+cols = st.columns(max(len(totals), 1))
+for col, row in zip(cols, totals.itertuples()):
+    col.metric(f"Cohort {row.cohort}", f"{formats.count(row.communities)} communities",
+               help=f"{formats.count(row.new_cards)} new student cards issued in {view.year}; "
+                    f"{formats.count(row.students_reached)} students reached.", border=True)
+ui.table(totals, ["cohort", "communities", "enrolled", "new_cards", "cards", "students_reached"], key="totals",
+         file_name=ui.file_name(view, "cohort totals"), labels={"cohort": "Cohort"}, kinds={"cohort": "text"})
+
+st.subheader("Every community")
+table = ui.metric("community_table", scope)
+st.caption(f"{len(table)} communities. Click a column header to sort.")
+ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
+         labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"}, height=420)
+
+all_communities = ui.metric("community_table", Scope(view.year))
+names = dict(zip(all_communities["key"], all_communities["label"]))
+
+
+@st.fragment
+def compare() -> None:
+    st.subheader("Cohort 1 and cohort 2")
+    left, right = st.columns(2)
+    metric = left.selectbox("Measure", list(METRICS), format_func=lambda m: METRICS[m][0], key="cohort_measure")
+    keys = sorted(names, key=names.get)
+    highlight = right.selectbox("Highlight a community", keys, format_func=names.get, key="cohort_highlight",
+                                index=keys.index(scope.community) if scope.community in keys else None,
+                                placeholder="Pick a community")
+    ui.chart(charts.distribution(all_communities, metric, highlight), key="cohort-distribution")
+    if highlight:
+        cmp = ui.metric("cohort_comparison", Scope(view.year, community=highlight))
+        ui.chart(charts.comparison(cmp, names[highlight]), key="cohort-comparison")
+        # Each row is in its own unit (rates, growth), so the cells are formatted row by row.
+        shown = cmp.assign(label=cmp["metric"].map(lambda m: METRICS[m][0]))
+        for col in ("value", "q1", "median", "q3"):
+            shown[col] = [formats.growth(v) if m == "circulation_growth" else formats.rate(v)
+                          for m, v in zip(cmp["metric"], cmp[col])]
+        text = {c: "text" for c in ("value", "q1", "median", "q3")}
+        ui.table(shown, ["label", "value", "q1", "median", "q3", "n"], key="comparison",
+                 file_name=f"{highlight} against cohort {view.year}", kinds=text,
+                 labels={"label": "Measure", "value": names[highlight], "q1": "Cohort Q1",
+                         "median": "Cohort median", "q3": "Cohort Q3", "n": "Communities (n)"})
+
+compare()
+
+st.subheader("Survey indicators")
+survey = ui.metric("survey_indicators", scope)
+if survey.empty:
+    st.info("No survey answers are loaded for this scope.")
+else:
+    waves = survey["wave"].drop_duplicates().tolist()
+    wave = st.selectbox("Survey wave", waves, key="survey_wave") if len(waves) > 1 else waves[0]
+    answers = survey[survey["wave"] == wave].sort_values("share_yes", ascending=False)
+    ui.chart(charts.survey(answers, wave), key="survey-chart")
+    ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
+             file_name=ui.file_name(view, "survey indicators"),
+             labels={"question": "Question", "n": "n", "ci_low": "95 % low", "ci_high": "95 % high"})
+    st.caption("Share of responding communities answering yes; n is the number of communities that "
+               "answered; the interval is a Wilson 95 % interval.")

@@ -1,0 +1,74 @@
+"""Helpers for the dashboard's AppTest tests: open the app on the demo warehouse at a page
+with query parameters, and read what it shows the way a person would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+CMS = {"community": "charlotte-mecklenburg", "year": "2015-16"}
+PROGRAM = {"year": "2015-16"}
+COHORT_1 = {"cohort": "1", "year": "2015-16"}
+
+
+def open_app(demo_path, monkeypatch, page: str | None = None, **params: str) -> AppTest:
+    """The dashboard on the demo warehouse, opened on pages/<page>.py with these parameters."""
+    monkeypatch.setenv("LCC_WAREHOUSE", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table as displayed (formatted strings, "<10" where suppressed)."""
+    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.proto.arrow_data.styler.display_values)
+            for d in at.dataframe]
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first displayed table that has this column header."""
+    found = [t for t in tables(at) if column in t.columns]
+    assert found, f"no table with a column {column!r}: {[list(t.columns) for t in tables(at)]}"
+    return found[0]
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    """KPI tiles: label -> (value, change)."""
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def text(at: AppTest) -> str:
+    """Every caption, markdown, title and alert on the page, one per line."""
+    parts = [e.value for kind in ("title", "caption", "markdown", "info", "warning", "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every Plotly figure shown, as its JSON spec."""
+    import json
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def figure_titled(at: AppTest, words: str) -> dict:
+    found = [f for f in figures(at) if words in f["layout"].get("title", {}).get("text", "")]
+    assert found, f"no chart titled with {words!r}: {[f['layout'].get('title', {}).get('text') for f in figures(at)]}"
+    return found[0]
+
+
+def values(trace: dict, key: str) -> list:
+    """A trace's x or y as a list (Plotly sends numeric arrays base64-encoded)."""
+    import base64
+
+    import numpy as np
+    v = trace[key]
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)

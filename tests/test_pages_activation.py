@@ -1,0 +1,48 @@
+"""Activation page: the curve with campaign marks, schools lagging first, grades, school types."""
+import pandas as pd
+
+from tests.dashboard_support import CMS, COHORT_1, PROGRAM, figure_titled, open_app, table_with, text, values
+
+
+def test_curve_against_the_year_before_with_the_december_challenge(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    fig = figure_titled(at, "Cumulative activation through 2015-16, against 2014-15")
+    assert {t["name"] for t in fig["data"]} == {"2015-16", "2014-15 (same weeks a year earlier)"}
+    this_year = next(t for t in fig["data"] if t["name"] == "2015-16")
+    assert round(values(this_year, "y")[-1], 3) == 0.882
+    labels = [a for a in fig["layout"]["annotations"] if "activation challenge" in a["text"]]
+    assert labels and labels[0]["text"].startswith("1 Dec 2015: Superintendent")
+    assert pd.Timestamp(labels[0]["x"]) == pd.Timestamp("2015-12-01")
+    assert "1 Dec 2015 Superintendent's activation challenge" in text(at)
+
+
+def test_schools_lagging_first(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    schools = table_with(at, "School")
+    rates = schools["Activation rate (of enrolled)"].str.rstrip(" %").astype(float)
+    assert rates.is_monotonic_increasing
+    assert len(schools) == 170
+
+
+def test_by_grade_and_school_type(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    grades = table_with(at, "Grade")
+    assert grades["Grade"].iloc[0] == "Kindergarten" and len(grades) == 13
+    assert grades.set_index("Grade").loc["Kindergarten", "Activation rate (of enrolled)"] == "83.8 %"
+    assert table_with(at, "School type").set_index("School type").loc["District", "Activation rate"] == "88.2 %"
+    assert set(table_with(at, "Title I status")["Title I status"]) == {"Title I schools", "Other schools"}
+
+
+def test_charter_school_shows_once_it_has_joined(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", community="charlotte-mecklenburg", year="2016-17")
+    types = table_with(at, "School type").set_index("School type")
+    assert types.loc["Charter", "Students enrolled"] == "1,500"
+
+
+def test_program_and_cohort_list_communities_lagging_first(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **PROGRAM)
+    assert len(table_with(at, "Community")) == 109
+    at = open_app(demo_path, monkeypatch, "activation", **COHORT_1)
+    communities = table_with(at, "Community")
+    assert len(communities) == 60
+    assert communities["Activation rate (of enrolled)"].str.rstrip(" %").astype(float).is_monotonic_increasing

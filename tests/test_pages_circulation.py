@@ -1,0 +1,54 @@
+"""Circulation page: monthly lines, growth with the detail breakdown, hotspots, per student."""
+from tests.dashboard_support import CMS, PROGRAM, figure_titled, metrics, open_app, table_with
+
+ROW = "juvenile non-fiction e-book · OverDrive"
+
+
+def test_juvenile_non_fiction_e_books_on_overdrive_grew_110_percent(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", **CMS)
+    growth = table_with(at, "Audience, fiction, format and platform").set_index("Audience, fiction, format and platform")
+    assert growth.loc[ROW].tolist() == ["10,500", "5,000", "+110.0 %"]
+    bars = figure_titled(at, "Circulation growth by audience, fiction, format and platform")["data"][0]
+    assert "+110.0 %" in bars["text"]
+
+
+def test_the_same_row_through_the_filters(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", **CMS)
+    at.selectbox(key="circ_growth_by").set_value("format")
+    at.selectbox(key="circ_filter_audience").set_value("juvenile")
+    at.selectbox(key="circ_filter_fiction").set_value("non-fiction")
+    at.selectbox(key="circ_filter_platform").set_value("OverDrive").run()
+    growth = table_with(at, "Format").set_index("Format")
+    assert growth.loc["e-book", "Change on year before"] == "+110.0 %"
+
+
+def test_monthly_lines_follow_the_breakdown(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", **CMS)
+    fig = figure_titled(at, "Monthly circulation by format")
+    assert {t["name"] for t in fig["data"]} >= {"print", "e-book", "e-audiobook"}
+    at.segmented_control(key="circ_month_by").set_value("platform").run()
+    fig = figure_titled(at, "Monthly circulation by platform")
+    assert {t["name"] for t in fig["data"]} == {"ILS", "OverDrive", "hoopla"}
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Checkouts and renewals per month"
+
+
+def test_hotspots_and_per_student(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", **CMS)
+    hotspots = table_with(at, "Hotspot loans").set_index("School year")
+    assert hotspots.loc["2015-16"].tolist() == ["1,529", "747"]
+    assert metrics(at)["Circulation per enrolled student, 2015-16"][0] == "2.37"
+    assert metrics(at)["Circulation, 2015-16"] == ("349,099", "+241.6 %")
+
+
+def test_all_communities(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", **PROGRAM)
+    assert metrics(at)["Circulation, 2015-16"][0] == "1,076,100"
+    growth = table_with(at, "Audience, fiction, format and platform")
+    assert ROW in set(growth["Audience, fiction, format and platform"])
+
+
+def test_small_counts_show_as_under_ten(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "circulation", community="aspen-falls", year="2015-16")
+    growth = table_with(at, "Audience, fiction, format and platform").set_index("Audience, fiction, format and platform")
+    assert growth.loc["juvenile non-fiction e-book · hoopla", "Circulation 2014-15"] == "<10"
+    assert growth.loc["juvenile non-fiction e-book · hoopla", "Circulation 2015-16"] == "63"

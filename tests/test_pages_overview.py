@@ -1,0 +1,49 @@
+"""Overview page: the headline tiles and their sentences, for a community, the program and a cohort."""
+from metrics import Scope, active_user_rate, formats
+from tests.dashboard_support import CMS, COHORT_1, PROGRAM, metrics, open_app, table_with, text
+
+
+def test_charlotte_mecklenburg_2015_16(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "overview", **CMS)
+    tiles = metrics(at)
+    assert tiles["Students enrolled"][0] == "147,000"
+    assert tiles["Active-user rate"][0] == "84.5 %"
+    assert tiles["Activation rate"][0] == "88.2 %"
+    staff = int(tiles["Teacher and staff cards"][0].replace(",", ""))
+    assert staff > 18_000
+    words = text(at)
+    assert "84.5 % of enrolled students (124,200) used their card this year, up" in words
+    assert "points on 2014-15" in words
+    # no teacher cards the year before: no growth is stated from a zero base
+    assert f"{staff:,} teachers and staff held a library card, new this year (none in 2014-15)." in words
+    assert tiles["Teacher and staff cards"][1] == ""
+    assert "Demo data" in words
+
+
+def test_the_table_repeats_the_tiles_with_the_year_before(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "overview", **CMS)
+    table = table_with(at, "Figure").set_index("Figure")
+    assert table.loc["Students enrolled", "2015-16"] == "147,000"
+    assert table.loc["Students enrolled", "2014-15"] == "145,824"
+    assert table.loc["Students enrolled", "Change on 2014-15"] == "+0.8 %"
+
+
+def test_all_communities_2015_16(demo_path, monkeypatch, demo_con):
+    at = open_app(demo_path, monkeypatch, "overview", **PROGRAM)
+    expected = active_user_rate(demo_con, Scope("2015-16")).iloc[0]
+    tiles = metrics(at)
+    assert tiles["Students enrolled"][0] == formats.count(expected["enrolled"]) == "2,007,003"
+    assert tiles["Active-user rate"][0] == formats.rate(expected["active_user_rate"])
+    assert "All communities (whole program) · school year 2015-16" in text(at)
+
+
+def test_cohort_1(demo_path, monkeypatch, demo_con):
+    at = open_app(demo_path, monkeypatch, "overview", **COHORT_1)
+    expected = active_user_rate(demo_con, Scope("2015-16", cohort=1)).iloc[0]
+    assert metrics(at)["Students enrolled"][0] == formats.count(expected["enrolled"]) == "1,447,002"
+
+
+def test_first_year_has_nothing_to_compare_with(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "overview", community="charlotte-mecklenburg", year="2014-15")
+    assert "no figures for 2013-14 to compare with" in text(at)
+    assert all(delta == "" for _, delta in metrics(at).values())
