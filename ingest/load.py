@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import activity, cards, circulation, directories, enrollment, eresources, survey, writer
+from ingest import activity, annotations, cards, circulation, directories, enrollment, eresources, sanity, survey, writer
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError, errors, to_frame
 from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
@@ -69,6 +69,11 @@ class LoadReport:
         return all(f.status != "rejected" for f in self.files)
 
     @property
+    def warnings(self) -> list[Problem]:
+        """Warnings that did not stop the load (sanity checks on monthly totals, totals rows, ...)."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
     def problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems]
 
@@ -86,9 +91,10 @@ class _Stale(Exception):
 
 def load_files(paths: Iterable[str | Path], *, community: str | None = None, source: str,
                path: str | Path | None = None, allow_partial: bool = False, progress: Progress | None = None,
-               loaded_by: str | None = None, **options) -> LoadReport:
+               loaded_by: str | None = None, dry_run: bool = False, **options) -> LoadReport:
     """Validate all files, then load them in one transaction. options: school_year (cards), wave
-    (survey_export), platform (COUNTER reports that do not name one)."""
+    (survey_export), platform (COUNTER reports that do not name one). dry_run: validate only (the
+    Load data page's "Validate" step); statuses then say what a load would do."""
     if source not in READERS:
         raise ValueError(f"unknown kind {source!r}; one of {', '.join(READERS)}")
     paths = [Path(p) for p in paths]
@@ -105,6 +111,11 @@ def load_files(paths: Iterable[str | Path], *, community: str | None = None, sou
                 for r in results:
                     if r.status in ("loaded", "partial"):
                         r.status, r.message = "not loaded", "another file in the batch was rejected"
+                return LoadReport(results)
+            if dry_run:
+                for r in results:
+                    if r.status in ("loaded", "partial"):
+                        r.status = "ready" if r.status == "loaded" else "ready (partial)"
                 return LoadReport(results)
             if not staged:
                 return LoadReport(results)
@@ -147,6 +158,7 @@ def _validate(paths, community, source, path, allow_partial, options, tmp, progr
             staged = READERS[source](file, ctx)
             staged.sha256 = sha
             staged.file = file.name
+            staged.problems = staged.problems + sanity.check(con, staged, community_id)
             result.rows, result.rejected, result.problems = staged.rows, staged.rejected, staged.problems
             result.unmapped = staged.unmapped
             if staged.rejected:
@@ -205,6 +217,9 @@ def undo(load_id: int, *, path: str | Path | None = None) -> str:
     """Remove a load's rows, mark it 'undone' and bring the rollups up to date."""
     path = Path(path or store.warehouse_path())
     with store.publishing(path) as con:
+        row = con.execute("SELECT source, status FROM load_log WHERE load_id = ?", [load_id]).fetchone()
+        if row and row[0] in annotations.SOURCES and row[1] == "loaded":  # entered on the page, not a file
+            return annotations.undo_entry(con, load_id, row[0])
         message, community_ids = writer.undo(con, load_id)
         rollups.refresh(con, community_ids)
     return message

@@ -16,7 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PAGES = ["overview", "activation", "circulation", "eresources", "cohorts", "data", "briefing"]
+PAGES = {  # url path -> page file
+    "overview": "overview", "activation": "activation", "circulation": "circulation",
+    "eresources": "eresources", "cohorts": "cohorts", "data": "data", "briefing": "briefing",
+    "load-data": "load_data",
+}
 SCOPES = {
     "cms-2015-16": "community=charlotte-mecklenburg&year=2015-16",
     "all-2015-16": "year=2015-16",
@@ -98,8 +102,8 @@ def _wait_until_idle(page, timeout_s: float = 60) -> None:
 @pytest.mark.parametrize("scope", SCOPES)
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_without_errors(app_url, browser, name, scope):
-    if not (ROOT / "pages" / f"{name}.py").exists():
-        pytest.skip(f"pages/{name}.py does not exist")
+    if not (ROOT / "pages" / f"{PAGES[name]}.py").exists():
+        pytest.skip(f"pages/{PAGES[name]}.py does not exist")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     console_errors: list[str] = []
     page.on("pageerror", lambda e: console_errors.append(str(e)))
