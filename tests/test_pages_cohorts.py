@@ -15,7 +15,7 @@ def test_every_community_on_one_table(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "cohorts", **PROGRAM)
     table = table_with(at, "Community").set_index("Community")
     assert len(table) == 109
-    assert table.loc["Charlotte Mecklenburg", "Activation rate (of enrolled)"] == "88.2 %"
+    assert table.loc["Charlotte Mecklenburg", "Activation rate (of enrolled)"] == "88.0 %"
     assert table.loc["Charlotte Mecklenburg", "Active-user rate"] == "84.5 %"
     assert table.loc["Charlotte Mecklenburg", "Students enrolled"] == "147,000"
 
@@ -35,10 +35,10 @@ def test_community_highlighted_against_its_cohort(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "cohorts", **CMS)
     assert len(table_with(at, "Community")) == 60  # its own cohort's communities
     cmp = table_with(at, "Cohort median").set_index("Measure")
-    assert cmp.loc["Activation rate"].tolist() == ["88.2 %", "45.6 %", "57.2 %", "71.4 %", "60"]
+    assert cmp.loc["Activation rate"].tolist() == ["88.0 %", "45.6 %", "57.2 %", "71.4 %", "60"]
     dist = figure_titled(at, "Activation rate: cohort 1 and cohort 2 communities")
     assert len([t for t in dist["data"] if t["type"] == "box"]) == 2
-    assert any("Charlotte Mecklenburg: 88.2 %" in a["text"] for a in dist["layout"]["annotations"])
+    assert any("Charlotte Mecklenburg: 88.0 %" in a["text"] for a in dist["layout"]["annotations"])
 
 
 def test_cohort_2_scope(demo_path, monkeypatch):

@@ -132,17 +132,21 @@ FROM patron ORDER BY patron_id;
 # Who uses their card in which year: the first `exact` (or rate x holders) card holders in
 # hash order. A student's first active year is when the card is first used.
 ACTIVE = """
+-- Schools differ: a student's draw is scaled by the school's propensity (Title I schools lag
+-- somewhat), so some schools trail while the community's exact count stays the target.
 CREATE TEMP TABLE holder_year AS
-SELECT pid, community_id, y, grade, issued_date, 'student' AS kind FROM enrolled
-WHERE issued_date <= make_date(y + 1, 6, 30)
+SELECT e.pid, e.community_id, e.y, e.grade, e.issued_date, 'student' AS kind,
+       0.85 + 0.3 * u(e.school_id, 4242) + CASE WHEN s.title_i THEN 0.1 ELSE 0 END AS lag
+FROM enrolled e JOIN p_school s USING (school_id)
+WHERE e.issued_date <= make_date(e.y + 1, 6, 30)
 UNION ALL
-SELECT s.pid, s.community_id, y.y, NULL, s.issued_date, 'staff'
+SELECT s.pid, s.community_id, y.y, NULL, s.issued_date, 'staff', 1.0
 FROM staff s CROSS JOIN (SELECT unnest([2014, 2015, 2016, 2017]) AS y) y
 WHERE s.issued_date <= make_date(y.y + 1, 6, 30);
 
 CREATE TEMP TABLE active_year AS
 WITH ranked AS (
-    SELECT h.*, row_number() OVER (PARTITION BY community_id, y, kind ORDER BY u(pid, y), pid) AS rn,
+    SELECT h.*, row_number() OVER (PARTITION BY community_id, y, kind ORDER BY u(pid, y) * lag, pid) AS rn,
            count(*) OVER (PARTITION BY community_id, y, kind) AS holders
     FROM holder_year h
 )
