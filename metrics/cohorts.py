@@ -52,10 +52,14 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     cohort's median and quartiles (linear interpolation) over its communities, and n."""
     if scope.community is None:
         raise ValueError("cohort comparison needs one community in the scope")
-    table = community_table(con, scope)
-    own = table[table["key"] == scope.community]
+    return compare_to_cohort(community_table(con, scope), scope.community)
+
+
+def compare_to_cohort(table: pd.DataFrame, community: str) -> pd.DataFrame:
+    """The comparison itself, over a community table of one cohort."""
+    own = table[table["key"] == community]
     if own.empty:
-        raise ValueError(f"unknown community {scope.community!r}")
+        raise ValueError(f"unknown community {community!r}")
     rows = []
     for metric in COMPARABLE:
         values = pd.to_numeric(table[metric], errors="coerce").dropna()

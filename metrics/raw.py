@@ -28,7 +28,7 @@ import pandas as pd
 
 from metrics.activation import _check as _check_student_breakdown
 from metrics.circulation import _check as _check_circulation_breakdown
-from metrics.cohorts import COMPARABLE
+from metrics.cohorts import compare_to_cohort
 from metrics.scope import Scope, run
 from metrics.suppression import suppress
 
@@ -431,19 +431,7 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     """metrics.cohort_comparison over the raw community table."""
     if scope.community is None:
         raise ValueError("cohort comparison needs one community in the scope")
-    table = community_table(con, scope)
-    own = table[table["key"] == scope.community]
-    if own.empty:
-        raise ValueError(f"unknown community {scope.community!r}")
-    rows = []
-    for metric in COMPARABLE:
-        values = pd.to_numeric(table[metric], errors="coerce").dropna()
-        rows.append(dict(
-            metric=metric, value=own.iloc[0][metric], cohort=int(own.iloc[0]["cohort"]),
-            q1=values.quantile(0.25), median=values.median(), q3=values.quantile(0.75),
-            n=len(values),
-        ))
-    return pd.DataFrame(rows)
+    return compare_to_cohort(community_table(con, scope), scope.community)
 
 
 COHORT_TOTALS_SQL = _with(SCOPED_COHORT, SCHOOLS, _years("year"), USES, PATRON_YEAR, STUDENTS, CELLS) + """
