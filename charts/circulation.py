@@ -12,20 +12,9 @@ def monthly_lines(df: pd.DataFrame, year: str, prior_year: str, breakdown_title:
     title = f"Monthly circulation by {breakdown_title.lower()}, {prior_year} and {year}"
     if df.empty:
         return style.empty(title, "No circulation in these two years.")
-    fig = go.Figure()
-    for i, (label, part) in enumerate(df.groupby("label", sort=False)):
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(part["month"]), y=part["circulation"], name=str(label), mode="lines+markers",
-            line=dict(color=style.COLORS[i % len(style.COLORS)], width=2), marker=dict(size=5),
-            hovertemplate=f"{label}<br>%{{x|%b %Y}}: %{{y:{style.COUNT}}} checkouts and renewals<extra></extra>",
-        ))
-    start = pd.Timestamp(int(year[:4]), 7, 1)
-    fig.add_vline(x=start, line=dict(color="#888888", width=1, dash="dot"))
-    fig.add_annotation(x=start, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
-                       text=f"{year} starts", font=dict(size=12, color="#555555"))
+    fig = style.monthly_lines(df, "label", "circulation", "checkouts and renewals", year)
     style.layout(fig, title, "Month", "Checkouts and renewals per month", legend_title=breakdown_title)
     fig.update_yaxes(tickformat=style.COUNT, rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
     return fig
 
 

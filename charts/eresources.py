@@ -12,22 +12,11 @@ def usage_lines(df: pd.DataFrame, metric_type: str, year: str, prior_year: str, 
     title = f"{metric_type.replace('_', ' ')} per month by platform, {prior_year} and {year}"
     if df.empty:
         return style.empty(title, f"No {metric_type} reported for these two years.")
-    fig = go.Figure()
-    for i, (platform, part) in enumerate(df.groupby("platform", sort=True)):
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(part["month"]), y=part["usage"], name=str(platform), mode="lines+markers",
-            line=dict(color=style.COLORS[i % len(style.COLORS)], width=2), marker=dict(size=5),
-            hovertemplate=f"{platform}<br>%{{x|%b %Y}}: %{{y:{style.COUNT}}} {metric_type}<extra></extra>",
-        ))
-    start = pd.Timestamp(int(year[:4]), 7, 1)
-    fig.add_vline(x=start, line=dict(color="#888888", width=1, dash="dot"))
-    fig.add_annotation(x=start, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
-                       text=f"{year} starts", font=dict(size=12, color="#555555"))
+    fig = style.monthly_lines(df, "platform", "usage", metric_type, year, sort=True)
     style.layout(fig, title, "Month", f"{metric_type} per month" + (" (log scale)" if log_scale else ""),
                  legend_title="Platform")
     fig.update_yaxes(tickformat=style.COUNT, type="log" if log_scale else "linear",
                      rangemode="normal" if log_scale else "tozero")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
     return fig
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pandas as pd
 import plotly.graph_objects as go
 
 COLORS = ["#1f5f99", "#e07b1a", "#2a9d8f", "#b5485d", "#7a5195", "#8a8a8a", "#c9a227", "#3d7f3d"]
@@ -55,4 +56,21 @@ def empty(title: str, message: str) -> go.Figure:
     fig.update_yaxes(visible=False)
     fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=220, plot_bgcolor="white",
                       margin=dict(l=10, r=10, t=60, b=10), font=dict(family=FONT, size=13))
+    return fig
+
+
+def monthly_lines(df: pd.DataFrame, series: str, value: str, unit: str, year: str, sort: bool = False) -> go.Figure:
+    """One line per `series` over months, the year's start marked: the shape of every monthly chart."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(df.groupby(series, sort=sort)):
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(part["month"]), y=part[value], name=str(name), mode="lines+markers",
+            line=dict(color=COLORS[i % len(COLORS)], width=2), marker=dict(size=5),
+            hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:{COUNT}}} {unit}<extra></extra>",
+        ))
+    start = pd.Timestamp(int(year[:4]), 7, 1)
+    fig.add_vline(x=start, line=dict(color="#888888", width=1, dash="dot"))
+    fig.add_annotation(x=start, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                       text=f"{year} starts", font=dict(size=12, color="#555555"))
+    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
     return fig
