@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
+from metrics.formats import missing, percent_change, points_change
 
 ONES = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 TENS = {1: "ten", 2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
         8: "eighty", 9: "ninety"}
-
-
-def missing(v) -> bool:
-    """A value that may not be stated: absent, suppressed (<NA>) or not a number."""
-    if v is None or v is pd.NA:
-        return True
-    try:
-        return math.isnan(float(v))
-    except (TypeError, ValueError):
-        return True
 
 
 def count_phrase(n) -> str | None:
@@ -69,12 +59,10 @@ def percent_phrase(share) -> str | None:
 def rate_change(current, prior) -> str | None:
     """The change in a rate as shown: in percentage points between the two rates *as
     displayed* (one decimal), so 9.96 % against 10.04 % is 'unchanged', never 'up'."""
-    if missing(current) or missing(prior):
+    points = points_change(current, prior)
+    if points is None:
         return None
-    diff = round(round(float(current) * 100, 1) - round(float(prior) * 100, 1), 1)
-    if diff == 0:
-        return "unchanged"
-    return f"{diff:+.1f} pts"
+    return "unchanged" if points == 0 else f"{points:+.1f} pts"
 
 
 def count_change(current, prior) -> str | None:
@@ -82,13 +70,10 @@ def count_change(current, prior) -> str | None:
     a percentage; a suppressed count gives None."""
     if missing(current) or missing(prior):
         return None
-    current, prior = float(current), float(prior)
-    if prior == 0:
-        return "new" if current > 0 else "none either year"
-    g = round((current / prior - 1) * 100, 1)
-    if g == 0:
-        return "unchanged"
-    return f"{g:+,.1f} %"
+    if float(prior) == 0:
+        return "new" if float(current) > 0 else "none either year"
+    pct = percent_change(current, prior)
+    return "unchanged" if pct == 0 else f"{pct:+,.1f} %"
 
 
 def fold_word(times: int) -> str:

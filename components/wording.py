@@ -6,10 +6,7 @@ growth is stated from a zero base; no comparison is made with a year the warehou
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
-
-import pandas as pd
 
 from metrics import formats
 
@@ -20,30 +17,25 @@ class Change:
     phrase: str         # for a sentence, e.g. "up 3.4 points on 2014-15"
 
 
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
 def change(value, prior, kind: str, prior_year: str, prior_available: bool = True) -> Change:
     """The change from prior to value. kind 'rate' (shares 0-1) compares in percentage
     points; 'count' and 'ratio' compare in per cent."""
     if not prior_available:
         return Change(None, f"no figures for {prior_year} to compare with")
-    if _missing(value) or _missing(prior):
+    if formats.missing(value) or formats.missing(prior):
         return Change(None, f"no comparison with {prior_year} (small numbers are not shown)")
-    value, prior = float(value), float(prior)
     if kind == "rate":
-        points = round((value - prior) * 100, 1)
+        points = formats.points_change(value, prior)
         if points == 0:
             return Change("±0.0 pts", f"unchanged on {prior_year}")
         word = "up" if points > 0 else "down"
         unit = "point" if abs(points) == 1 else "points"
         return Change(f"{points:+.1f} pts", f"{word} {abs(points):.1f} {unit} on {prior_year}")
-    if prior == 0:
-        if value == 0:
+    if float(prior) == 0:
+        if float(value) == 0:
             return Change(None, f"none in {prior_year} either")
         return Change(None, f"new this year (none in {prior_year})")
-    pct = round((value / prior - 1) * 100, 1)
+    pct = formats.percent_change(value, prior)
     if pct == 0:
         return Change("±0.0 %", f"unchanged on {prior_year}")
     word = "up" if pct > 0 else "down"
@@ -61,7 +53,7 @@ class Tile:
 
 
 def _shown(v, kind: str) -> str:
-    return formats.SUPPRESSED if _missing(v) else formats.FORMAT[kind](v)
+    return formats.SUPPRESSED if formats.missing(v) else formats.FORMAT[kind](v)
 
 
 def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool) -> list[Tile]:
@@ -102,7 +94,7 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     per = cur.get("per_student")
     tiles.append(Tile("Circulation", _shown(cur.get("circulation"), "count"), c.delta,
                       sentence(f"Card holders borrowed or renewed {_shown(cur.get('circulation'), 'count')} items"
-                               + ("" if _missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
+                               + ("" if formats.missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
                       "Checkouts plus renewals, print and digital, in the school year."))
     c = ch("eresource_use", "count")
     tiles.append(Tile("E-resource use", _shown(cur.get("eresource_use"), "count"), c.delta,
@@ -119,6 +111,6 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
 
 
 def _share(part, whole) -> str | None:
-    if _missing(part) or _missing(whole) or float(whole) == 0:
+    if formats.missing(part) or formats.missing(whole) or float(whole) == 0:
         return None
     return formats.rate(float(part) / float(whole))

@@ -42,26 +42,49 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 
 def count(v) -> str:
-    return "–" if _missing(v) else f"{int(round(float(v))):,}"
+    return "–" if missing(v) else f"{int(round(float(v))):,}"
 
 
 def rate(v) -> str:
-    return "–" if _missing(v) else f"{float(v) * 100:.1f} %"
+    return "–" if missing(v) else f"{float(v) * 100:.1f} %"
 
 
 def growth(v) -> str:
-    return "–" if _missing(v) else f"{float(v) * 100:+,.1f} %"
+    return "–" if missing(v) else f"{float(v) * 100:+,.1f} %"
 
 
 def ratio(v) -> str:
-    return "–" if _missing(v) else f"{float(v):,.2f}"
+    return "–" if missing(v) else f"{float(v):,.2f}"
 
 
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+def missing(v) -> bool:
+    """A value that may not be stated: absent, suppressed (<NA>) or not a number."""
+    if v is None or v is pd.NA:
+        return True
+    try:
+        return math.isnan(float(v))
+    except (TypeError, ValueError):
+        return True
 
 
-FORMAT = {"count": count, "rate": rate, "growth": growth, "ratio": ratio, "text": lambda v: "" if _missing(v) else str(v)}
+# What may be said about a change, decided once for pages, exports and briefings: a change
+# is measured between the figures as displayed, so two rates that both read "10.0 %" are
+# unchanged, and there is no growth from a zero or hidden base.
+def points_change(current, prior) -> float | None:
+    """Change between two rates (shares 0-1) as displayed to one decimal, in percentage points."""
+    if missing(current) or missing(prior):
+        return None
+    return round(round(float(current) * 100, 1) - round(float(prior) * 100, 1), 1)
+
+
+def percent_change(current, prior) -> float | None:
+    """Relative change of a count in per cent, to one decimal; None from a zero or hidden base."""
+    if missing(current) or missing(prior) or float(prior) == 0:
+        return None
+    return round((float(current) / float(prior) - 1) * 100, 1)
+
+
+FORMAT = {"count": count, "rate": rate, "growth": growth, "ratio": ratio, "text": lambda v: "" if v is None or v is pd.NA else str(v)}
 
 
 def present(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:

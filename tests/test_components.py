@@ -98,3 +98,10 @@ def test_csv_keeps_numbers_and_says_under_ten_for_suppressed_counts(demo_con):
     text = csv_bytes(df, ["label", "circulation", "prior_circulation"], ["Detail", "2015-16", "2014-15"]).decode()
     assert text.splitlines()[0] == "Detail,2015-16,2014-15"
     assert "juvenile non-fiction e-book · hoopla,60,<10" in text.splitlines()
+
+
+def test_overview_says_unchanged_when_both_rates_read_the_same():
+    from components.wording import change
+    # 9.96 % and 10.04 % both show as 10.0 %: no "up" for a change inside rounding
+    assert change(0.1004, 0.0996, "rate", "2014-15").phrase == "unchanged on 2014-15"
+    assert change(0.1006, 0.0996, "rate", "2014-15").phrase == "up 0.1 points on 2014-15"
