@@ -153,8 +153,9 @@ def _quarantine(ctx: Context, staged: Staged, layout: Layout, id_column: str | N
         extra = pd.DataFrame(rejected, columns=["line", "problems"]).assign(row_json=None)
         con.register("rej_frame", extra)
         out2 = ctx.tmp_dir / "quarantine_all.parquet"
-        con.execute(f"COPY (SELECT * FROM read_parquet('{out}') UNION ALL SELECT line, problems, "
-                    f"CAST(row_json AS VARCHAR) FROM rej_frame ORDER BY line) TO '{out2}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM read_parquet($first) UNION ALL SELECT line, problems, "
+                    f"CAST(row_json AS VARCHAR) FROM rej_frame ORDER BY line) TO '{out2}' (FORMAT parquet)",
+                    {"first": str(out)})
         con.unregister("rej_frame")
         out = out2
     staged.quarantine = out
