@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 import components
+from components import signin
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,6 +29,7 @@ PAGES = [
 ]
 
 components.ensure_warehouse()
+signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop
 pages = [
     st.Page(path, title=title, url_path=url, icon=icon)
     for path, title, url, icon in PAGES

@@ -85,15 +85,16 @@ def check_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Series | Non
     years = catalog.school_years(con)
     if scope.school_year not in years:
         raise UnknownScope(f"unknown school year {scope.school_year!r}; the warehouse holds {', '.join(years)}")
-    table = catalog.communities(con)
     if scope.community is not None:
+        table = catalog.communities(con, scope.viewer)
         row = table[table["slug"] == scope.community]
         if row.empty:
             raise UnknownScope(f"unknown community {scope.community!r}; see `python -m briefing --list`")
         return row.iloc[0]
-    if scope.cohort is not None and scope.cohort not in set(table["cohort"]):
+    cohorts = set(catalog.cohorts(con)["cohort"])
+    if scope.cohort is not None and scope.cohort not in cohorts:
         raise UnknownScope(f"unknown cohort {scope.cohort!r}; the warehouse holds cohorts "
-                           f"{', '.join(str(c) for c in sorted(set(table['cohort'])))}")
+                           f"{', '.join(str(c) for c in sorted(cohorts))}")
     return None
 
 
@@ -117,8 +118,8 @@ def loaded_text(con: duckdb.DuckDBPyConnection) -> str:
 def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     """Gather every figure of the briefing for a community or a cohort and a school year."""
     row = check_scope(con, scope)
-    scope = Scope(scope.school_year, community=scope.community, cohort=scope.cohort)
-    prior = Scope(scope.prior_year, community=scope.community, cohort=scope.cohort)
+    scope = Scope(scope.school_year, community=scope.community, cohort=scope.cohort, viewer=scope.viewer)
+    prior = scope.prior()
     py = scope.prior_year
     on_prior = f"on {py}"
 
@@ -127,8 +128,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     circ = metrics.circulation_growth(con, scope)
     eres = metrics.eresource_growth(con, scope, metric_type=ERESOURCE_METRIC)
     staff, staff_prior = metrics.staff_cards(con, scope), metrics.staff_cards(con, prior)
-    highlight = metrics.circulation_growth(con, Scope(scope.school_year, community=scope.community,
-                                                      cohort=scope.cohort, **HIGHLIGHT_LINE))
+    highlight = metrics.circulation_growth(con, scope.replace(**HIGHLIGHT_LINE))
 
     enrolled, reached, reached_prior = first(active, "enrolled"), first(active, "active"), first(active_prior, "active")
     rate, rate_prior = first(active, "active_user_rate"), first(active_prior, "active_user_rate")
@@ -184,8 +184,8 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     if scope.community:
         subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
     else:
-        table = catalog.communities(con)
-        n = int((table["cohort"] == scope.cohort).sum()) if scope.cohort else len(table)
+        sizes = catalog.cohorts(con).set_index("cohort")["communities"]
+        n = int(sizes.get(scope.cohort, 0)) if scope.cohort else int(sizes.sum())
         subtitle = f"{n} communities"
 
     return Briefing(
@@ -195,7 +195,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
         notable_header=["", py, scope.school_year, "Change"], notable=notable,
         footnote=footnote(loaded, is_demo, scope), is_demo=is_demo, loaded=loaded,
         weekly=metrics.activation_by_week(con, scope),
-        campaigns=catalog.campaigns(con, scope.community),
+        campaigns=catalog.campaigns(con, scope.community, scope.viewer),
         by_format=metrics.circulation_growth(con, scope, by="format"),
     )
 
@@ -324,14 +324,13 @@ def community_standing(con: duckdb.DuckDBPyConnection, scope: Scope, name: str) 
 
 def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[str], list[Line]]:
     """For a cohort (or the program): the spread of its communities on the same measures."""
-    table = metrics.community_table(con, scope)
+    spread = metrics.cohort_quartiles(con, scope)
     header = ["", "Lower quartile", "Median", "Upper quartile", "Communities"]
     lines = []
-    for metric in ("activation_rate", "active_user_rate", "circulation_growth"):
-        values = pd.to_numeric(table[metric], errors="coerce").dropna()
-        show = fmt.growth if metric == "circulation_growth" else fmt.rate
-        lines.append(Line(STANDING_LABELS[metric], [show(values.quantile(0.25)), show(values.median()),
-                                                   show(values.quantile(0.75)), f"{len(values):,}"]))
+    for _, r in spread.iterrows():
+        show = fmt.growth if r["metric"] == "circulation_growth" else fmt.rate
+        lines.append(Line(STANDING_LABELS[r["metric"]], [show(r["q1"]), show(r["median"]), show(r["q3"]),
+                                                        f"{int(r['n']):,}"]))
     return header, lines
 
 

@@ -52,10 +52,11 @@ def default_year(years: list[str], today: dt.date | None = None) -> str:
 
 
 def parse(params: Mapping[str, str], communities: Mapping[str, str], cohorts: list[int],
-          years: list[str], fallback_year: str) -> Choice:
+          years: list[str], fallback_year: str, fallback: str = PROGRAM) -> Choice:
     """Read the view from query parameters; anything unusable falls back with a notice.
 
-    communities maps slug -> name."""
+    communities maps slug -> name (the communities the viewer may see); fallback is the scope
+    key shown when the parameters name none the viewer may see."""
     notices: list[str] = []
     year = (params.get("year") or "").strip()
     if not year:
@@ -67,20 +68,23 @@ def parse(params: Mapping[str, str], communities: Mapping[str, str], cohorts: li
 
     community = (params.get("community") or "").strip().lower()
     cohort = (params.get("cohort") or "").strip()
-    scope = PROGRAM
+    scope = PROGRAM if community or cohort else fallback
+    showing = "showing all communities" if fallback == PROGRAM else f"showing {communities.get(fallback.split(':', 1)[-1], 'your community')}"
     if community and cohort:
-        notices.append("A view is one community or one cohort, not both; showing all communities.")
+        notices.append(f"A view is one community or one cohort, not both; {showing}.")
+        scope = fallback
     elif community:
         if community in communities:
             scope = f"community:{community}"
         else:
-            notices.append(f"There is no community “{community}” in the warehouse; showing all communities.")
+            notices.append(f"There is no community “{community}” among those you may see; {showing}.")
+            scope = fallback
     elif cohort:
         if cohort.isdigit() and int(cohort) in cohorts:
             scope = f"cohort:{int(cohort)}"
         else:
-            notices.append(f"There is no cohort “{cohort}” (cohorts: {', '.join(map(str, cohorts))}); "
-                           "showing all communities.")
+            notices.append(f"There is no cohort “{cohort}” (cohorts: {', '.join(map(str, cohorts))}); {showing}.")
+            scope = fallback
     return Choice(scope, year, tuple(notices))
 
 

@@ -18,7 +18,9 @@ import streamlit as st
 
 import metrics
 from metrics import catalog as catalog_module
+from metrics.access import Viewer
 from metrics.scope import Scope
+from components import signin
 from warehouse import demo, store
 
 _build_lock = threading.Lock()
@@ -61,23 +63,32 @@ def ensure_warehouse() -> None:
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def _metric(name: str, _con: duckdb.DuckDBPyConnection, version: str, scope: tuple, kwargs: tuple) -> pd.DataFrame:
-    fields = dict(zip([f.name for f in dataclasses.fields(Scope)], scope))
-    return getattr(metrics, name)(_con, Scope(**fields), **dict(kwargs))
+def _metric(name: str, _con: duckdb.DuckDBPyConnection, version: str, scope: tuple, viewer: Viewer,
+            kwargs: tuple) -> pd.DataFrame:
+    fields = dict(zip([f.name for f in dataclasses.fields(Scope) if f.name != "viewer"], scope))
+    return getattr(metrics, name)(_con, Scope(**fields, viewer=viewer), **dict(kwargs))
 
 
 def metric(name: str, scope: Scope, **kwargs) -> pd.DataFrame:
-    """metrics.<name>(con, scope, **kwargs), cached on the warehouse version."""
+    """metrics.<name>(con, scope, **kwargs) asked as the signed-in viewer (whatever viewer the
+    page's scope carried), cached on the warehouse version, the question and the viewer."""
     w = warehouse()
-    return _metric(name, w.con, w.version, dataclasses.astuple(scope), tuple(sorted(kwargs.items())))
+    question = tuple(getattr(scope, f.name) for f in dataclasses.fields(Scope) if f.name != "viewer")
+    return _metric(name, w.con, w.version, question, signin.current_viewer(), tuple(sorted(kwargs.items())))
+
+
+# Catalog functions whose answer depends on who asks.
+_FOR_VIEWER = {"communities", "schools", "campaigns", "load_log"}
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
-def _catalog(name: str, _con: duckdb.DuckDBPyConnection, version: str, args: tuple):
-    return getattr(catalog_module, name)(_con, *args)
+def _catalog(name: str, _con: duckdb.DuckDBPyConnection, version: str, args: tuple, viewer: Viewer | None):
+    extra = {"viewer": viewer} if viewer is not None else {}
+    return getattr(catalog_module, name)(_con, *args, **extra)
 
 
 def catalog(name: str, *args):
-    """metrics.catalog.<name>(con, *args), cached on the warehouse version."""
+    """metrics.catalog.<name>(con, *args), asked as the signed-in viewer where that matters,
+    cached on the warehouse version."""
     w = warehouse()
-    return _catalog(name, w.con, w.version, args)
+    return _catalog(name, w.con, w.version, args, signin.current_viewer() if name in _FOR_VIEWER else None)

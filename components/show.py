@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from components import signin
 from components.sidebar import View
 from components.wording import Tile
 from metrics import formats
@@ -73,7 +74,8 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")
     st.download_button("Download CSV", csv_bytes(df, columns, headers),
                        file_name=f"{_slug(file_name)}.csv", mime="text/csv", key=f"{key}-csv",
-                       icon=":material/download:", on_click="ignore")
+                       icon=":material/download:", on_click=signin.record_download,
+                       args=(f"table {key}", f"{_slug(file_name)}.csv"))  # audited: who, scope, file
 
 
 def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:

@@ -13,7 +13,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from components import choice as ch
-from components import data
+from components import data, signin
+from metrics.access import MIN_COMMUNITIES, Viewer
 from metrics.scope import Scope
 
 SCOPE_KEY, YEAR_KEY = "scope_choice", "scope_year"
@@ -29,6 +30,7 @@ class View:
     years: tuple[str, ...]
     is_demo: bool
     notices: tuple[str, ...]
+    viewer: Viewer
 
     @property
     def year(self) -> str:
@@ -53,27 +55,34 @@ def _clear_notices() -> None:
 
 def sidebar() -> View:
     """Draw the picker, sync it with the URL and return the view for the pages."""
-    communities: pd.DataFrame = data.catalog("communities")
+    viewer = signin.current_viewer()
+    communities: pd.DataFrame = data.catalog("communities")   # only those the viewer may see by name
     names = dict(zip(communities["slug"], communities["name"]))
-    cohort_sizes = communities.groupby("cohort").size().to_dict()
-    cohorts = sorted(int(c) for c in cohort_sizes)
+    cohort_sizes = dict(data.catalog("cohorts").itertuples(index=False))
+    # A community viewer sees other communities only in aggregates of MIN_COMMUNITIES or more.
+    shown = (lambda n: True) if viewer.sees_everything else (lambda n: n >= MIN_COMMUNITIES)
+    cohorts = sorted(int(c) for c, n in cohort_sizes.items() if shown(n))
     years = data.catalog("school_years")
     fallback = ch.default_year(years)
+    home = ch.PROGRAM if viewer.sees_everything else f"community:{viewer.community}"
 
     url = _url()
     applied = st.session_state.get(_APPLIED)
     if applied is None or (url and url != applied):
-        picked = ch.parse(url, names, cohorts, years, fallback)
+        picked = ch.parse(url, names, cohorts, years, fallback, fallback=home)
         st.session_state[SCOPE_KEY] = picked.scope
         st.session_state[YEAR_KEY] = picked.year
         st.session_state[_NOTICES] = picked.notices
 
     by_name = communities.sort_values("name")["slug"]
-    options = [ch.PROGRAM, *(f"cohort:{c}" for c in cohorts), *(f"community:{s}" for s in by_name)]
+    options = [*([ch.PROGRAM] if shown(sum(cohort_sizes.values())) else []),
+               *(f"cohort:{c}" for c in cohorts), *(f"community:{s}" for s in by_name)]
+    if not viewer.sees_everything:   # their own community first
+        options = [home, *(o for o in options if o != home)]
     year_options = sorted(years, reverse=True)
     # A new load may have dropped what the session had picked.
     if st.session_state.get(SCOPE_KEY) not in options:
-        st.session_state[SCOPE_KEY] = ch.PROGRAM
+        st.session_state[SCOPE_KEY] = home
     if st.session_state.get(YEAR_KEY) not in year_options:
         st.session_state[YEAR_KEY] = fallback
 
@@ -104,8 +113,8 @@ def sidebar() -> View:
     if is_demo:
         st.sidebar.caption(":orange-badge[Demo data] Synthetic figures, not real students.")
 
-    view = View(picked.to_scope(), key, ch.scope_label(key, names, cohort_sizes), tuple(years),
-                is_demo, tuple(st.session_state.get(_NOTICES, ())))
+    view = View(picked.to_scope().replace(viewer=viewer), key, ch.scope_label(key, names, cohort_sizes),
+                tuple(years), is_demo, tuple(st.session_state.get(_NOTICES, ())), viewer)
     st.session_state[_VIEW] = view
     return view
 

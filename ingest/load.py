@@ -198,17 +198,19 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
         if store.version(con) != seen_version:
             raise _Stale()
         touched: set[int] = set()
+        since: list = []   # per file: the earliest event date it touched, None: refresh everything
         for i, (result, staged, community_id) in enumerate(staged_all):
             progress(n_files + i, n_files * 2, f"writing {staged.file}")
-            load_id, replaced = writer.write(con, staged, community_id, loaded_by)
+            load_id, replaced, first = writer.write(con, staged, community_id, loaded_by)
+            since.append(first)
             result.load_id = load_id
             if replaced:
                 result.message = (result.message + "; " if result.message else "") + \
                     "replaces the same period of load(s) " + ", ".join(map(str, replaced))
             touched |= {c for c in staged.community_ids if c is not None}
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
-        if touched:
-            rollups.refresh(con, sorted(touched))
+        if touched:  # in the same transaction as the rows: both publish or neither
+            rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")
     return LoadReport(results, committed=True)
 
@@ -220,8 +222,8 @@ def undo(load_id: int, *, path: str | Path | None = None) -> str:
         row = con.execute("SELECT source, status FROM load_log WHERE load_id = ?", [load_id]).fetchone()
         if row and row[0] in annotations.SOURCES and row[1] == "loaded":  # entered on the page, not a file
             return annotations.undo_entry(con, load_id, row[0])
-        message, community_ids = writer.undo(con, load_id)
-        rollups.refresh(con, community_ids)
+        message, community_ids, since = writer.undo(con, load_id)
+        rollups.refresh(con, community_ids, since=since)
     return message
 
 

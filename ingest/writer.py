@@ -12,6 +12,8 @@ import duckdb
 from ingest.staging import Staged
 
 EVENT_TABLES = ("card_event", "circulation", "circulation_monthly", "eresource_usage", "survey_response")
+EVENT_DATE = {"card_event": "event_time", "circulation": "event_time", "circulation_monthly": "month",
+              "eresource_usage": "month"}   # the date of each row of the dated event tables
 # Which rows of an earlier load a corrected file replaces: same community and kind, inside the
 # new file's period, and the same value of these columns (an OverDrive report does not replace
 # a TumbleBooks one; a website-login file does not replace an app-login one).
@@ -32,7 +34,10 @@ ENSURE_YEARS = """
 
 
 def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | None, loaded_by: str):
-    """Write one staged file; returns (load_id, ids of earlier loads it replaced)."""
+    """Write one staged file; returns (load_id, ids of earlier loads it replaced, since): since is
+    the earliest date of the event rows it inserted or deleted (the rollups need recomputing
+    only from there on), or None when the rollups need a full refresh of the community (a file
+    that is not dated events: cards, rosters, enrollment, directories, ...)."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
                 [load_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), loaded_by, staged.kind, staged.file,
@@ -44,7 +49,7 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
         "SELECT load_id FROM load_log l JOIN load_scope s USING (load_id) WHERE l.status = 'loaded' "
         "AND s.kind = ? AND l.community_id IS NOT DISTINCT FROM ? AND load_id <> ?",
         [staged.kind, community_id, load_id]).fetchall()]
-    WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier)
+    since = WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier)
     if staged.quarantine:
         con.execute("INSERT INTO quarantine SELECT $l, line, problems, row_json FROM read_parquet($p)",
                     {"l": load_id, "p": str(staged.quarantine)})
@@ -52,7 +57,7 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
     if replaced:
         con.execute("UPDATE load_log SET status = 'replaced' WHERE load_id IN (SELECT unnest($ids))",
                     {"ids": replaced})
-    return load_id, replaced
+    return load_id, replaced, since
 
 
 def _insert(con, table: str, staged: Staged, load_id: int | None, exclude: str = "") -> None:
@@ -62,10 +67,17 @@ def _insert(con, table: str, staged: Staged, load_id: int | None, exclude: str =
                 {"p": str(staged.tables[table]), **({"l": load_id} if load_id is not None else {})})
 
 
-def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> None:
+def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> dt.date | None:
+    """Insert a file of dated events, deleting what it replaces; returns the earliest date touched
+    (None when nothing is known: the caller then refreshes all rollups of the community)."""
     table, time_col, partition = REPLACE[staged.kind]
     p = str(staged.tables[table])
+    # The earliest inserted row (the Parquet file's statistics answer this without a scan).
+    since = con.execute(f"SELECT CAST(min({time_col}) AS DATE) FROM read_parquet($p)", {"p": p}).fetchone()[0]
     if earlier and staged.period and staged.period[0] is not None:
+        # Every row deleted here is dated within the new file's period.
+        start = _day(staged.period[0])
+        since = start if since is None else min(since, start)
         match = " AND ".join(f"t.{c} = n.{c}" for c in partition)
         con.execute(f"""
             DELETE FROM {table} t
@@ -76,6 +88,18 @@ def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> None:
                     {"ids": earlier, "c": next(iter(staged.community_ids)), "start": staged.period[0],
                      "end": staged.period[1], "p": p})
     _insert(con, table, staged, load_id)
+    return _day(since)
+
+
+def _day(value) -> dt.date | None:
+    """A date from what a reader put in Staged.period (a date, a timestamp or an ISO string)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):   # pandas Timestamps too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _communities(con, staged: Staged, load_id: int, earlier) -> None:
@@ -182,8 +206,10 @@ UNDO_REFUSED = {"code_map": "a code mapping load cannot be undone: edit the mapp
                             "mapping file)"}
 
 
-def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[str, list[int] | None]:
-    """Remove the rows of a load; returns (message, community ids whose rollups need refreshing)."""
+def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[str, list[int] | None, dt.date | None]:
+    """Remove the rows of a load; returns (message, community ids whose rollups need refreshing,
+    since): since is the earliest date of the event rows removed when the load was a file of
+    dated events (the rollups need recomputing only from there on), else None (refresh all)."""
     row = con.execute("SELECT status, source, community_id, file_name FROM load_log WHERE load_id = ?",
                       [load_id]).fetchone()
     if row is None:
@@ -195,8 +221,15 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[str, list[int] |
         raise ValueError(UNDO_REFUSED[source])
     if source == "demo":
         raise ValueError("the demo data is rebuilt with `make demo`, not undone")
-    communities = {r[0] for t in EVENT_TABLES
-                   for r in con.execute(f"SELECT DISTINCT community_id FROM {t} WHERE load_id = ?", [load_id]).fetchall()}
+    communities, first = set(), []
+    for t in EVENT_TABLES:
+        date = f"CAST(min({EVENT_DATE[t]}) AS DATE)" if t in EVENT_DATE else "NULL"
+        for community, day in con.execute(f"SELECT community_id, {date} FROM {t} WHERE load_id = ? GROUP BY 1",
+                                          [load_id]).fetchall():
+            communities.add(community)
+            first.append(day)
+    # Only a load of dated events (no cards, rosters, directories) may refresh from a date on.
+    since = min(first) if source in REPLACE and first and None not in first else None
     deleted = 0
     for t in EVENT_TABLES:
         deleted += con.execute(f"DELETE FROM {t} WHERE load_id = ?", [load_id]).fetchone()[0]
@@ -223,4 +256,4 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[str, list[int] |
     con.execute("UPDATE load_log SET status = 'undone' WHERE load_id = ?", [load_id])
     if community_id is not None:
         communities.add(community_id)
-    return f"load {load_id} ({file_name}) undone: {deleted} rows removed", sorted(communities)
+    return f"load {load_id} ({file_name}) undone: {deleted} rows removed", sorted(communities), since

@@ -4,18 +4,31 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import check
 from metrics.scope import COMMUNITY_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
 BREAKDOWNS = ("all", "community", "cohort", "school", "grade", "school_type", "title_i")
+NAMED = ("community", "school")   # breakdowns with a row per named community or school
+
+# The row's key and label in the breakdown $by, for a row of v_cells.
+_KEY = """CASE $by WHEN 'all' THEN 'all' WHEN 'community' THEN slug WHEN 'cohort' THEN CAST(cohort AS VARCHAR)
+    WHEN 'school' THEN CAST(school_id AS VARCHAR) WHEN 'grade' THEN lpad(CAST(grade AS VARCHAR), 2, '0')
+    WHEN 'school_type' THEN school_type ELSE CAST(coalesce(title_i, FALSE) AS VARCHAR) END"""
+_LABEL = """CASE $by WHEN 'all' THEN 'All students' WHEN 'community' THEN community_name
+    WHEN 'cohort' THEN 'Cohort ' || cohort WHEN 'school' THEN school_name
+    WHEN 'grade' THEN CASE WHEN grade = 0 THEN 'Kindergarten' ELSE 'Grade ' || grade END
+    WHEN 'school_type' THEN CASE school_type WHEN 'charter' THEN 'Charter' ELSE 'District' END
+    ELSE CASE WHEN title_i THEN 'Title I schools' ELSE 'Other schools' END END"""
 
 ACTIVATION_RATE_SQL = f"""
-SELECT key, label, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(activated) AS activated,
+SELECT {_KEY} AS key, any_value({_LABEL}) AS label,
+       sum(enrolled) AS enrolled, sum(cards) AS cards, sum(activated) AS activated,
        sum(activated) / nullif(sum(enrolled), 0) AS activation_rate,
        sum(activated) / nullif(sum(cards), 0) AS activation_rate_of_cards
-FROM v_student_breakdown
-WHERE breakdown = $by AND school_year = $year AND {SCOPE_FILTER}
-GROUP BY key, label
+FROM v_cells
+WHERE grain = $grain AND school_year = $year AND {SCOPE_FILTER}
+GROUP BY key
 ORDER BY key
 """
 
@@ -30,18 +43,19 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
     login or e-resource login) by the end of the school year, over students enrolled; and the
     same over student cards issued."""
     _check(by)
-    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by})
+    check(con, scope, names=by in NAMED)
+    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
     return suppress(df, ["enrolled", "cards", "activated"],
                     {"activation_rate": ("activated", "enrolled"),
                      "activation_rate_of_cards": ("activated", "cards")}, complementary=by != "all")
 
 
 ACTIVE_USER_RATE_SQL = f"""
-SELECT key, label, sum(enrolled) AS enrolled, sum(active) AS active,
+SELECT {_KEY} AS key, any_value({_LABEL}) AS label, sum(enrolled) AS enrolled, sum(active) AS active,
        sum(active) / nullif(sum(enrolled), 0) AS active_user_rate
-FROM v_student_breakdown
-WHERE breakdown = $by AND school_year = $year AND {SCOPE_FILTER}
-GROUP BY key, label
+FROM v_cells
+WHERE grain = $grain AND school_year = $year AND {SCOPE_FILTER}
+GROUP BY key
 ORDER BY key
 """
 
@@ -50,7 +64,8 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
     """Active-user rate: students with at least one interaction (login, checkout, e-resource
     login) during the school year, each counted once across every platform, over enrolled."""
     _check(by)
-    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by})
+    check(con, scope, names=by in NAMED)
+    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
     return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")},
                     complementary=by != "all")
 
@@ -58,13 +73,13 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
 ACTIVATION_BY_WEEK_SQL = f"""
 WITH start AS (
     SELECT school_year, sum(activated_at_start) AS at_start, sum(enrolled) AS enrolled
-    FROM v_student_cells
-    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    FROM v_cells
+    WHERE grain = $grain AND school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
     GROUP BY school_year
 ), weekly AS (
     SELECT school_year, week_start, sum(activations) AS activations
     FROM v_activation_week
-    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    WHERE grain = $grain AND school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
     GROUP BY school_year, week_start
 )
 SELECT w.school_year, w.week_start,
@@ -82,6 +97,7 @@ def activation_by_week(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataF
     """Cumulative activation through the school year, week by week, for the year and the year
     before: students on the year's roster whose card had been used by the end of each week,
     over students enrolled that year."""
+    check(con, scope)
     df = run(con, ACTIVATION_BY_WEEK_SQL, scope.params())
     df["activation_rate"] = df["activated"] / df["enrolled"].where(df["enrolled"] > 0)
     return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})
@@ -90,7 +106,7 @@ def activation_by_week(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataF
 STAFF_CARDS_SQL = f"""
 SELECT patron_type, sum(cards) AS cards, sum(new_cards) AS new_cards, sum(active) AS active
 FROM v_people_year
-WHERE patron_type IN ('teacher', 'staff') AND school_year = $year AND {SCOPE_FILTER}
+WHERE grain = $grain AND patron_type IN ('teacher', 'staff') AND school_year = $year AND {SCOPE_FILTER}
 GROUP BY patron_type
 ORDER BY patron_type
 """
@@ -99,6 +115,7 @@ ORDER BY patron_type
 def staff_cards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Teacher and staff cards held at the end of the school year, issued during it, and
     used during it."""
+    check(con, scope)
     df = run(con, STAFF_CARDS_SQL, scope.params())
     return suppress(df, ["cards", "new_cards", "active"])
 
@@ -106,7 +123,7 @@ def staff_cards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 ACTIVATION_SINCE_LAUNCH_SQL = f"""
 WITH weekly AS (
     SELECT community_id, school_year, week_start, sum(activations) AS activations
-    FROM v_activation_week WHERE {COMMUNITY_FILTER}
+    FROM v_activation_week WHERE grain = 'community' AND {COMMUNITY_FILTER}
     GROUP BY community_id, school_year, week_start
 ), cumulative AS (
     SELECT community_id, school_year, week_start,
@@ -114,7 +131,7 @@ WITH weekly AS (
     FROM weekly
 ), base AS (
     SELECT community_id, school_year, sum(activated_at_start) AS at_start, sum(enrolled) AS enrolled
-    FROM v_student_cells WHERE {COMMUNITY_FILTER}
+    FROM v_cells WHERE grain = 'community' AND {COMMUNITY_FILTER}
     GROUP BY community_id, school_year
 ), points AS (
     SELECT c.community_id, c.slug, c.name, c.cohort, m.months,
@@ -141,5 +158,6 @@ def activation_since_launch(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.
     """Activation against months since the community's card launch (0 to 36): students on
     that school year's roster whose card had been used by the week of each monthly mark, over
     students enrolled that year. Card drives are judged at 5, 9 and 12 months."""
+    check(con, scope, names=True)
     df = run(con, ACTIVATION_SINCE_LAUNCH_SQL, scope.params())
     return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})

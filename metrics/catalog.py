@@ -4,9 +4,15 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import PROGRAM, AccessDenied, Viewer
 from metrics.scope import run
 
-COMMUNITIES_SQL = "SELECT slug, name, state, cohort, joined_date, launch_date, agreement_type, is_demo FROM community ORDER BY name"
+COMMUNITIES_SQL = """
+SELECT slug, name, state, cohort, joined_date, launch_date, agreement_type, is_demo FROM community
+WHERE $only IS NULL OR slug = $only
+ORDER BY name
+"""
+COHORTS_SQL = "SELECT cohort, count(*) AS communities FROM community GROUP BY cohort ORDER BY cohort"
 SCHOOL_YEARS_SQL = "SELECT label FROM school_year ORDER BY label"
 SCHOOLS_SQL = """
 SELECT school_id, school_name, school_type, title_i, grade_low, grade_high
@@ -22,6 +28,7 @@ LOAD_LOG_SQL = """
 SELECT l.load_id, l.loaded_at, l.loaded_by, l.source, l.file_name, c.name AS community,
        l.rows_loaded, l.rows_rejected, l.status
 FROM load_log l LEFT JOIN community c USING (community_id)
+WHERE $only IS NULL OR c.slug = $only
 ORDER BY l.load_id DESC
 """
 TABLES = ("community", "school", "branch", "enrollment", "patron", "student_roster", "card_event",
@@ -29,25 +36,43 @@ TABLES = ("community", "school", "branch", "enrollment", "patron", "student_rost
           "load_log")
 
 
-def communities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return run(con, COMMUNITIES_SQL, {})
+def _only(viewer: Viewer) -> str | None:
+    return None if viewer.sees_everything else viewer.community
+
+
+def _own(viewer: Viewer, community: str | None) -> None:
+    if community is not None and not viewer.sees_everything and community != viewer.community:
+        raise AccessDenied(f"{viewer.user!r} may see {viewer.community!r} only, not {community!r}")
+
+
+def communities(con: duckdb.DuckDBPyConnection, viewer: Viewer = PROGRAM) -> pd.DataFrame:
+    """The communities the viewer may see by name: all for program staff, its own for a community."""
+    return run(con, COMMUNITIES_SQL, {"only": _only(viewer)})
+
+
+def cohorts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each cohort and how many communities it has."""
+    return run(con, COHORTS_SQL, {})
 
 
 def school_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     return run(con, SCHOOL_YEARS_SQL, {})["label"].tolist()
 
 
-def schools(con: duckdb.DuckDBPyConnection, community: str) -> pd.DataFrame:
+def schools(con: duckdb.DuckDBPyConnection, community: str, viewer: Viewer = PROGRAM) -> pd.DataFrame:
+    _own(viewer, community)
     return run(con, SCHOOLS_SQL, {"community": community})
 
 
-def campaigns(con: duckdb.DuckDBPyConnection, community: str | None) -> pd.DataFrame:
+def campaigns(con: duckdb.DuckDBPyConnection, community: str | None, viewer: Viewer = PROGRAM) -> pd.DataFrame:
     """Campaigns and annotations of a community, and program-wide ones."""
+    _own(viewer, community)
     return run(con, CAMPAIGNS_SQL, {"community": community})
 
 
-def load_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return run(con, LOAD_LOG_SQL, {})
+def load_log(con: duckdb.DuckDBPyConnection, viewer: Viewer = PROGRAM) -> pd.DataFrame:
+    """Every load, newest first; a community viewer sees its own community's loads only."""
+    return run(con, LOAD_LOG_SQL, {"only": _only(viewer)})
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

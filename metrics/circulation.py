@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import check
 from metrics.scope import COMMUNITY_FILTER, ITEM_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
@@ -33,6 +34,7 @@ ORDER BY month, label
 def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
     """Monthly circulation (checkouts plus renewals) in the school year and the year before."""
     _check(by)
+    check(con, scope)
     df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), "by": by})
     return suppress(df, ["circulation"])
 
@@ -41,7 +43,7 @@ CIRCULATION_GROWTH_SQL = f"""
 SELECT {_LABEL} AS label,
        coalesce(sum(circulation) FILTER (WHERE school_year = $year), 0) AS circulation,
        coalesce(sum(circulation) FILTER (WHERE school_year = $prior_year), 0) AS prior_circulation
-FROM v_circulation_month
+FROM v_circulation_year
 WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
 GROUP BY ALL
 ORDER BY circulation DESC, label
@@ -52,6 +54,7 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     """Circulation growth: circulation in the school year over the year before, minus one.
     No growth is stated from a zero base (growth is missing when the year before had none)."""
     _check(by)
+    check(con, scope)
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by})
     prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
     df["growth"] = df["circulation"] / prior - 1
@@ -62,13 +65,13 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
 CIRCULATION_PER_STUDENT_SQL = f"""
 WITH circ AS (
     SELECT school_year, sum(circulation) AS circulation
-    FROM v_circulation_month
+    FROM v_circulation_year
     WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
     GROUP BY school_year
 ), enrolled AS (
     SELECT school_year, sum(enrolled) AS enrolled
-    FROM v_student_cells
-    WHERE school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
+    FROM v_cells
+    WHERE grain = $grain AND school_year IN ($year, $prior_year) AND {SCOPE_FILTER}
     GROUP BY school_year
 )
 SELECT e.school_year, coalesce(c.circulation, 0) AS circulation, e.enrolled,
@@ -81,6 +84,7 @@ ORDER BY e.school_year
 def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Circulation per enrolled student: all circulation by the program's card holders in the
     school year (and the year before) over students enrolled."""
+    check(con, scope)
     df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params())
     return suppress(df, ["circulation", "enrolled"], {"per_student": ("circulation", "enrolled")})
 
@@ -88,13 +92,13 @@ def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.
 HOTSPOT_LENDING_SQL = f"""
 WITH loans AS (
     SELECT school_year, sum(checkouts) AS loans
-    FROM v_circulation_month
+    FROM v_circulation_year
     WHERE format = 'hotspot' AND school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
     GROUP BY school_year
 ), borrowers AS (
     SELECT school_year, sum(hotspot_borrowers) AS borrowers
     FROM v_people_year
-    WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
+    WHERE grain = 'community' AND school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
     GROUP BY school_year
 )
 SELECT y.label AS school_year, coalesce(l.loans, 0) AS loans, coalesce(b.borrowers, 0) AS borrowers
@@ -109,5 +113,6 @@ ORDER BY y.label
 def hotspot_lending(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Hotspot loans (checkouts of format 'hotspot') and unique borrowers (card holders with
     at least one hotspot loan, each counted once) in the school year and the year before."""
+    check(con, scope)
     df = run(con, HOTSPOT_LENDING_SQL, scope.params())
     return suppress(df, ["loans", "borrowers"])

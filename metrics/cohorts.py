@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import MIN_COMMUNITIES, AccessDenied, check, check_program
 from metrics.scope import Scope, run
 from metrics.suppression import suppress
 
@@ -11,12 +12,12 @@ COMMUNITY_TABLE_SQL = """
 WITH people AS (
     SELECT community_id, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(new_cards) AS new_cards,
            sum(activated) AS activated, sum(active) AS active
-    FROM v_student_cells WHERE school_year = $year GROUP BY community_id
+    FROM v_cells WHERE grain = 'community' AND school_year = $year GROUP BY community_id
 ), circ AS (
     SELECT community_id,
            sum(circulation) FILTER (WHERE school_year = $year) AS circulation,
            sum(circulation) FILTER (WHERE school_year = $prior_year) AS prior_circulation
-    FROM v_circulation_month WHERE school_year IN ($year, $prior_year) GROUP BY community_id
+    FROM v_circulation_year WHERE school_year IN ($year, $prior_year) GROUP BY community_id
 )
 SELECT c.slug AS key, c.name AS label, c.cohort, c.state,
        coalesce(p.enrolled, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
@@ -38,6 +39,11 @@ ORDER BY c.cohort, c.name
 def community_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Every community of the scope's cohort (all communities for the program) on one row:
     enrollment, cards, activation rate, active-user rate, circulation and its growth."""
+    check_program(scope, "the table of communities")
+    return _community_rows(con, scope)
+
+
+def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     df = run(con, COMMUNITY_TABLE_SQL, scope.params())
     return suppress(df, ["enrolled", "cards", "new_cards", "activated", "active", "circulation", "prior_circulation"],
                     {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
@@ -52,7 +58,31 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     cohort's median and quartiles (linear interpolation) over its communities, and n."""
     if scope.community is None:
         raise ValueError("cohort comparison needs one community in the scope")
-    return compare_to_cohort(community_table(con, scope), scope.community)
+    check(con, scope)
+    return compare_to_cohort(_cohort_rows(con, scope), scope.community)
+
+
+def cohort_quartiles(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The spread of a cohort's communities (all communities for the program; a community's
+    own cohort for a community): for each comparable metric, the lower quartile, median and
+    upper quartile (linear interpolation) over the communities with a value, and n."""
+    check(con, scope)
+    table = _cohort_rows(con, scope)
+    rows = []
+    for metric in COMPARABLE:
+        values = pd.to_numeric(table[metric], errors="coerce").dropna()
+        rows.append(dict(metric=metric, q1=values.quantile(0.25), median=values.median(),
+                         q3=values.quantile(0.75), n=len(values)))
+    return pd.DataFrame(rows)
+
+
+def _cohort_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The community rows behind a cohort aggregate, when the viewer may see that aggregate."""
+    table = _community_rows(con, scope)
+    if not scope.viewer.sees_everything and len(table) < MIN_COMMUNITIES:
+        raise AccessDenied(f"the cohort has {len(table)} communities; a comparison with fewer than "
+                           f"{MIN_COMMUNITIES} is shown to program staff only")
+    return table
 
 
 def compare_to_cohort(table: pd.DataFrame, community: str) -> pd.DataFrame:
@@ -76,7 +106,7 @@ SELECT c.cohort, count(DISTINCT c.community_id) AS communities,
        coalesce(sum(v.enrolled), 0) AS enrolled, coalesce(sum(v.new_cards), 0) AS new_cards,
        coalesce(sum(v.cards), 0) AS cards, coalesce(sum(v.active), 0) AS students_reached
 FROM community c
-LEFT JOIN v_student_cells v ON v.community_id = c.community_id AND v.school_year = $year
+LEFT JOIN v_cells v ON v.community_id = c.community_id AND v.grain = 'community' AND v.school_year = $year
 WHERE ($cohort IS NULL OR c.cohort = $cohort)
   AND ($community IS NULL OR c.cohort = (SELECT cohort FROM community WHERE slug = $community))
 GROUP BY c.cohort
@@ -87,5 +117,8 @@ ORDER BY c.cohort
 def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per cohort in the school year: communities, students enrolled, new student cards issued,
     student cards held, and students reached (with at least one interaction in the year)."""
+    check(con, scope)
     df = run(con, COHORT_TOTALS_SQL, scope.params())
+    if not scope.viewer.sees_everything:  # a cohort too small to hide its members is left out
+        df = df[df["communities"] >= MIN_COMMUNITIES].reset_index(drop=True)
     return suppress(df, ["enrolled", "new_cards", "cards", "students_reached"])

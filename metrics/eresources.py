@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import check
 from metrics.scope import COMMUNITY_FILTER, Scope, run
 from metrics.suppression import suppress
 
@@ -22,6 +23,7 @@ def eresource_usage_by_month(con: duckdb.DuckDBPyConnection, scope: Scope,
                              metric_type: str | None = "Total_Item_Requests") -> pd.DataFrame:
     """Monthly e-resource usage per platform and COUNTER metric, in the school year and the
     year before; one report type per platform and metric (never DR plus TR plus PR)."""
+    check(con, scope)
     df = run(con, ERESOURCE_USAGE_BY_MONTH_SQL, {**scope.params(), "metric_type": metric_type})
     return suppress(df, ["usage"])
 
@@ -41,6 +43,7 @@ def eresource_growth(con: duckdb.DuckDBPyConnection, scope: Scope,
                      metric_type: str | None = None) -> pd.DataFrame:
     """E-resource usage in the school year against the year before, per platform and COUNTER
     metric: growth = usage / usage the year before - 1, missing from a zero base."""
+    check(con, scope)
     df = run(con, ERESOURCE_GROWTH_SQL, {**scope.params(), "metric_type": metric_type})
     df["growth"] = df["usage"] / df["prior_usage"].where(df["prior_usage"] > 0) - 1
     return suppress(df, ["usage", "prior_usage"], {"growth": ("usage", "prior_usage")})
@@ -52,7 +55,7 @@ WITH usage AS (
     WHERE school_year = $year AND metric_type = 'Total_Item_Requests' AND {COMMUNITY_FILTER}
 ), people AS (
     SELECT sum(active) AS active FROM v_people_year
-    WHERE school_year = $year AND patron_type = 'student' AND {COMMUNITY_FILTER}
+    WHERE grain = 'community' AND school_year = $year AND patron_type = 'student' AND {COMMUNITY_FILTER}
 )
 SELECT usage, active, usage / nullif(active, 0) AS per_student FROM usage, people
 """
@@ -61,5 +64,6 @@ SELECT usage, active, usage / nullif(active, 0) AS per_student FROM usage, peopl
 def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """E-resource usage per active student: Total_Item_Requests in the school year over students
     with at least one interaction that year."""
+    check(con, scope)
     df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params())
     return suppress(df, ["usage", "active"], {"per_student": ("usage", "active")})

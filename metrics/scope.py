@@ -3,10 +3,12 @@ year, and optional narrower filters. Every metric takes a Scope and binds it as 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import duckdb
 import pandas as pd
+
+from metrics.access import PROGRAM, Viewer
 
 # The scope as a filter on any view that carries slug and cohort ...
 COMMUNITY_FILTER = "($community IS NULL OR slug = $community) AND ($cohort IS NULL OR cohort = $cohort)"
@@ -44,21 +46,40 @@ class Scope:
     audience: str | None = None
     fiction: str | None = None
     platform: str | None = None
+    viewer: Viewer = PROGRAM       # who asks: metrics refuse what this viewer may not see
 
     def __post_init__(self) -> None:
         if not is_school_year(self.school_year):
             raise ValueError(f"school year {self.school_year!r} is not of the form '2015-16'")
         if self.community is not None and self.cohort is not None:
             raise ValueError("a scope is one community or one cohort, not both")
+        if not isinstance(self.viewer, Viewer):
+            raise TypeError(f"viewer must be a metrics.access.Viewer, not {type(self.viewer).__name__}")
 
     @property
     def prior_year(self) -> str:
         return prior_year(self.school_year)
 
+    def replace(self, **changes) -> Scope:
+        """The same question (and the same viewer) with some fields changed."""
+        return replace(self, **changes)
+
+    def prior(self) -> Scope:
+        """The same community or cohort, the year before, asked by the same viewer."""
+        return Scope(self.prior_year, community=self.community, cohort=self.cohort, viewer=self.viewer)
+
+    def grain(self, by: str | None = None) -> str:
+        """The rollup grain that answers for this scope: 'community' (tables the same size at
+        any enrollment) unless the question names a school or a grade, or breaks down by school."""
+        narrow = self.school_id is not None or self.grade is not None or by == "school"
+        return "school" if narrow else "community"
+
     def params(self) -> dict:
         p = asdict(self)
+        del p["viewer"]
         p["year"] = p.pop("school_year")
         p["prior_year"] = self.prior_year
+        p["grain"] = self.grain()
         return p
 
 

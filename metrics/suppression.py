@@ -23,24 +23,25 @@ def suppress(df: pd.DataFrame, counts: list[str], rates: dict[str, tuple[str, ..
     its next smallest cell, so the hidden one cannot be found by subtraction from the total.
     """
     df = df.copy()
-    hidden: dict[str, pd.Series] = {}
+    n = len(df)
+    hidden: dict[str, np.ndarray] = {}
     for col in counts:
-        df[col] = pd.to_numeric(df[col], errors="coerce").round().astype("Int64")
-        hidden[col] = ((df[col] > 0) & (df[col] < threshold)).fillna(False).astype(bool)
-        if complementary and hidden[col].sum() == 1 and len(df) > 1:
-            shown = df[col].where(~hidden[col] & (df[col] > 0))
-            if shown.notna().any():
-                hidden[col] = hidden[col] | (df.index == shown.astype("Float64").idxmin())
+        values = np.round(pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        mask = (values > 0) & (values < threshold)
+        if complementary and mask.sum() == 1 and n > 1:
+            shown = np.where(~mask & (values > 0), values, np.inf)
+            if np.isfinite(shown).any():
+                mask[np.argmin(shown)] = True
+        hidden[col] = mask
+        df[col] = pd.array(np.where(mask, np.nan, values), dtype="Int64")
     for col, deps in (rates or {}).items():
-        hidden[col] = np.logical_or.reduce([hidden[d].to_numpy() for d in deps]) if deps else False
-    names = pd.Series([""] * len(df), index=df.index, dtype=object)
-    for col, mask in hidden.items():
-        mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+        mask = np.logical_or.reduce([hidden[d] for d in deps]) if deps else np.zeros(n, dtype=bool)
+        hidden[col] = mask
         if mask.any():
-            df[col] = df[col].astype("Float64" if df[col].dtype.kind == "f" else "Int64")
-            df.loc[mask, col] = pd.NA
-            names[mask] = names[mask].map(lambda s, c=col: f"{s},{c}" if s else c)
-    df["suppressed"] = names
+            kind = "Float64" if df[col].dtype.kind == "f" else "Int64"
+            df[col] = df[col].astype(kind).mask(mask)
+    names = [",".join(col for col, mask in hidden.items() if mask[i]) for i in range(n)]
+    df["suppressed"] = pd.Series(names, index=df.index, dtype=object)
     return df
 
 

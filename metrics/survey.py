@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import check
 from metrics.scope import Scope, run
 
 Z95 = 1.959964
@@ -33,4 +34,5 @@ def survey_indicators(con: duckdb.DuckDBPyConnection, scope: Scope, wave: str | 
     """Survey indicator: share of responding communities answering yes, with n (communities
     that answered the question) and a Wilson 95 % interval. Scoped to a cohort; a community
     sees its own cohort's aggregate. Missing share and interval when nobody answered."""
+    check(con, scope)
     return run(con, SURVEY_INDICATORS_SQL, {**scope.params(), "wave": wave, "z": Z95})

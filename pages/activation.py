@@ -27,13 +27,19 @@ if scope.community:
     st.subheader("By school, lagging schools first")
     by = ui.metric("activation_rate", scope, by="school").sort_values("activation_rate", na_position="last")
     where = "School"
-else:
+elif view.viewer.sees_everything:
     st.subheader("By community, lagging communities first")
     st.caption("Pick one community in the sidebar to see its schools.")
     by = ui.metric("activation_rate", scope, by="community").sort_values("activation_rate", na_position="last")
     where = "Community"
-ui.table(by, RATE_COLUMNS, key="by-place", file_name=ui.file_name(view, f"activation by {where.lower()}"),
-         labels={"label": where}, height=380)
+else:
+    by = None
+    st.info("Figures for each community are for program staff: other communities appear to you only "
+            "in the aggregates on this page. Pick your own community in the sidebar to see its schools.",
+            icon=":material/lock:")
+if by is not None:
+    ui.table(by, RATE_COLUMNS, key="by-place", file_name=ui.file_name(view, f"activation by {where.lower()}"),
+             labels={"label": where}, height=380)
 
 st.subheader("By grade")
 grades = ui.metric("activation_rate", scope, by="grade")

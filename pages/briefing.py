@@ -6,6 +6,8 @@ import streamlit as st
 import briefing
 import components as ui
 from briefing import content, figures, render
+from components.signin import record_download
+from metrics.access import Viewer
 from metrics.scope import Scope
 
 MIME = {"pdf": "application/pdf", "png": "image/png",
@@ -19,9 +21,9 @@ ui.header("Briefing", view, intro=(
 
 
 @st.cache_data(max_entries=50, show_spinner=False)
-def make(_con, version: str, year: str, community: str | None, cohort: int | None) -> dict:
-    """The briefing's files and a picture of its page, kept per warehouse version and scope."""
-    b = content.build(_con, Scope(year, community=community, cohort=cohort))
+def make(_con, version: str, year: str, community: str | None, cohort: int | None, viewer: Viewer) -> dict:
+    """The briefing's files and a picture of its page, kept per warehouse version, scope and viewer."""
+    b = content.build(_con, Scope(year, community=community, cohort=cohort, viewer=viewer))
     pngs = briefing.chart_pngs(b, required=False)
     files = briefing.files(b, pngs=pngs)
     pdf_name = f"{b.file_stem()}.pdf"
@@ -37,7 +39,7 @@ def make(_con, version: str, year: str, community: str | None, cohort: int | Non
 scope = view.scope
 wh = ui.warehouse()
 with st.status("Preparing the briefing…", expanded=False) as status:
-    made = make(wh.con, wh.version, scope.school_year, scope.community, scope.cohort)
+    made = make(wh.con, wh.version, scope.school_year, scope.community, scope.cohort, view.viewer)
     status.update(label="Briefing ready", state="complete")
 
 if not made["charts"]:
@@ -51,7 +53,8 @@ with side:
     for name, data in made["files"].items():
         kind = name.rsplit(".", 1)[1]
         st.download_button(made["labels"].get(name, name), data, file_name=name, mime=MIME[kind], key=f"dl-{name}",
-                           icon=":material/download:", width="stretch")
+                           icon=":material/download:", width="stretch", on_click=record_download,
+                           args=(f"briefing {kind}", name, "export"))  # audited
     st.caption("Every figure follows the dashboard's rules: counts under 10 show as “<10”, and "
                "no sentence states a change the numbers do not support.")
 

@@ -10,7 +10,8 @@ from metrics.scope import Scope
 
 view = ui.current_view()
 scope = view.scope
-ui.header("Cohorts", view, "For program staff: how the communities compare, within and across cohorts.")
+ui.header("Cohorts", view, "How the communities compare, within and across cohorts." if view.viewer.sees_everything
+          else "How your community compares with its cohort, and the cohorts' totals.")
 
 TABLE_COLUMNS = ["label", "cohort", "state", "enrolled", "activation_rate", "active_user_rate", "circulation_growth"]
 
@@ -24,41 +25,55 @@ for col, row in zip(cols, totals.itertuples()):
 ui.table(totals, ["cohort", "communities", "enrolled", "new_cards", "cards", "students_reached"], key="totals",
          file_name=ui.file_name(view, "cohort totals"), labels={"cohort": "Cohort"}, kinds={"cohort": "text"})
 
-st.subheader("Every community")
-table = ui.metric("community_table", scope)
-st.caption(f"{len(table)} communities. Click a column header to sort.")
-ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
-         labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"}, height=420)
 
-all_communities = ui.metric("community_table", Scope(view.year))
-names = dict(zip(all_communities["key"], all_communities["label"]))
+def comparison(community: str, name: str) -> None:
+    """One community against its cohort: chart and table."""
+    cmp = ui.metric("cohort_comparison", Scope(view.year, community=community))
+    ui.chart(charts.comparison(cmp, name), key="cohort-comparison")
+    # Each row is in its own unit (rates, growth), so the cells are formatted row by row.
+    shown = cmp.assign(label=cmp["metric"].map(lambda m: METRICS[m][0]))
+    for col in ("value", "q1", "median", "q3"):
+        shown[col] = [formats.growth(v) if m == "circulation_growth" else formats.rate(v)
+                      for m, v in zip(cmp["metric"], cmp[col])]
+    text = {c: "text" for c in ("value", "q1", "median", "q3")}
+    ui.table(shown, ["label", "value", "q1", "median", "q3", "n"], key="comparison",
+             file_name=f"{community} against cohort {view.year}", kinds=text,
+             labels={"label": "Measure", "value": name, "q1": "Cohort Q1",
+                     "median": "Cohort median", "q3": "Cohort Q3", "n": "Communities (n)"})
 
 
-@st.fragment
-def compare() -> None:
-    st.subheader("Cohort 1 and cohort 2")
-    left, right = st.columns(2)
-    metric = left.selectbox("Measure", list(METRICS), format_func=lambda m: METRICS[m][0], key="cohort_measure")
-    keys = sorted(names, key=names.get)
-    highlight = right.selectbox("Highlight a community", keys, format_func=names.get, key="cohort_highlight",
-                                index=keys.index(scope.community) if scope.community in keys else None,
-                                placeholder="Pick a community")
-    ui.chart(charts.distribution(all_communities, metric, highlight), key="cohort-distribution")
-    if highlight:
-        cmp = ui.metric("cohort_comparison", Scope(view.year, community=highlight))
-        ui.chart(charts.comparison(cmp, names[highlight]), key="cohort-comparison")
-        # Each row is in its own unit (rates, growth), so the cells are formatted row by row.
-        shown = cmp.assign(label=cmp["metric"].map(lambda m: METRICS[m][0]))
-        for col in ("value", "q1", "median", "q3"):
-            shown[col] = [formats.growth(v) if m == "circulation_growth" else formats.rate(v)
-                          for m, v in zip(cmp["metric"], cmp[col])]
-        text = {c: "text" for c in ("value", "q1", "median", "q3")}
-        ui.table(shown, ["label", "value", "q1", "median", "q3", "n"], key="comparison",
-                 file_name=f"{highlight} against cohort {view.year}", kinds=text,
-                 labels={"label": "Measure", "value": names[highlight], "q1": "Cohort Q1",
-                         "median": "Cohort median", "q3": "Cohort Q3", "n": "Communities (n)"})
+if view.viewer.sees_everything:
+    st.subheader("Every community")
+    table = ui.metric("community_table", scope)
+    st.caption(f"{len(table)} communities. Click a column header to sort.")
+    ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
+             labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"},
+             height=420)
 
-compare()
+    all_communities = ui.metric("community_table", Scope(view.year))
+    names = dict(zip(all_communities["key"], all_communities["label"]))
+
+    @st.fragment
+    def compare() -> None:
+        st.subheader("Cohort 1 and cohort 2")
+        left, right = st.columns(2)
+        metric = left.selectbox("Measure", list(METRICS), format_func=lambda m: METRICS[m][0],
+                                key="cohort_measure")
+        keys = sorted(names, key=names.get)
+        highlight = right.selectbox("Highlight a community", keys, format_func=names.get, key="cohort_highlight",
+                                    index=keys.index(scope.community) if scope.community in keys else None,
+                                    placeholder="Pick a community")
+        ui.chart(charts.distribution(all_communities, metric, highlight), key="cohort-distribution")
+        if highlight:
+            comparison(highlight, names[highlight])
+
+    compare()
+else:
+    own = view.viewer.community
+    own_name = dict(ui.catalog("communities")[["slug", "name"]].itertuples(index=False)).get(own, own)
+    st.subheader(f"{own_name} against its cohort")
+    st.caption("Other communities appear here only as their cohort's quartiles and median, never by name.")
+    comparison(own, own_name)
 
 st.subheader("Survey indicators")
 survey = ui.metric("survey_indicators", scope)

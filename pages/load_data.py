@@ -176,6 +176,11 @@ ui.header("Load data", view,
           "file loads whole or not at all. Student IDs are replaced by a keyed hash before anything is "
           "stored. Layouts are documented in `ingest/LAYOUTS.md`; the same loads run from the command "
           "line with `python -m ingest load`.")
+if not view.viewer.sees_everything:
+    # Loads change every community's rollups and the load log names every community.
+    st.error("Loading data is for program staff. Send your files to the program team, or ask them "
+             "for a program account.", icon=":material/lock:")
+    st.stop()
 
 communities = ui.catalog("communities")
 names = dict(zip(communities["slug"], communities["name"]))

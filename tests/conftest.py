@@ -9,6 +9,19 @@ import pytest
 from warehouse import demo, store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def auth_files(tmp_path_factory):
+    """No test reads the developer's config/access.toml or writes data/audit.log: the access
+    file points at a file that does not exist (the demo mode) and the audit log into a temporary
+    folder. A test that needs an access file sets LCC_ACCESS_FILE itself (tests/dashboard_support.py
+    has helpers). Session-wide, so that module fixtures starting a server see it too."""
+    folder = tmp_path_factory.mktemp("auth")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LCC_ACCESS_FILE", str(folder / "no-access-file.toml"))
+        mp.setenv("LCC_AUDIT_LOG", str(folder / "audit.log"))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory):
     """A demo warehouse file built with the default seed and scale.

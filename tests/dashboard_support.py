@@ -2,6 +2,7 @@
 with query parameters, and read what it shows the way a person would."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,39 @@ def open_app(demo_path, monkeypatch, page: str | None = None, **params: str) -> 
     if page:
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+PASSWORD = "correct horse battery"
+
+
+def write_access_file(path: Path, monkeypatch, users: dict[str, str | None] | None = None,
+                      session_minutes: int = 480) -> Path:
+    """An access file at `path` (and $LCC_ACCESS_FILE pointing at it) whose users all have the
+    password PASSWORD: {name: community slug, or None for a program user}. The hashes use cheap
+    argon2 parameters so that tests stay fast; verifying reads the parameters from the hash."""
+    from argon2 import PasswordHasher
+
+    from auth import config
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    users = {"ops": None} if users is None else users
+    access = config.AccessConfig(path, config.Settings(session_minutes=session_minutes), {
+        name: config.User(name, "community" if slug else "program", slug, name.title(), cheap)
+        for name, slug in users.items()})
+    config.save(access, path)
+    monkeypatch.setenv("LCC_ACCESS_FILE", str(path))
+    return path
+
+
+def sign_in(at: AppTest, user: str = "ops", community: str | None = None, *, minutes: int = 480,
+            signed_in_at: dt.datetime | None = None) -> AppTest:
+    """Start the app already signed in as this user (a session as the sign-in form leaves it);
+    the user must be in the access file. Call before the first at.run()."""
+    from auth.signin import Session
+    from metrics.access import Viewer
+    start = signed_in_at or dt.datetime.now(dt.UTC)
+    viewer = Viewer(user, "community" if community else "program", community)
+    at.session_state["_auth_session"] = Session(viewer, user.title(), start, start + dt.timedelta(minutes=minutes))
     return at
 
 

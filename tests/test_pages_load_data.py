@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest import templates
+from tests.dashboard_support import sign_in, write_access_file
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ def warehouse(tmp_path, monkeypatch):
         con.execute("INSERT INTO school_year VALUES ('2015-16', DATE '2015-07-01', DATE '2016-06-30', NULL)")
     monkeypatch.setenv("LCC_WAREHOUSE", str(path))
     monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "secret.key"))
+    write_access_file(tmp_path / "access.toml", monkeypatch)   # real data: only signed-in users see it
     return path
 
 
@@ -63,7 +65,7 @@ def rows(path: Path, sql: str):
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60))
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

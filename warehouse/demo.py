@@ -343,6 +343,9 @@ def build(path: Path | None = None, *, seed: int = 20151, scale: float = 1.0,
     path = Path(path or store.warehouse_path())
     with store.publishing(path, fresh=True) as con:
         con.execute("SET threads = 2")
+        # DuckDB's default is 80 % of RAM; the 100M-event build took 20 GB of a shared machine
+        # with it. Past this limit the large joins spill to disk beside the warehouse instead.
+        con.execute("SET memory_limit = '6GB'")
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
         steps = _steps(con, seed, scale)

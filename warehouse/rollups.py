@@ -2,10 +2,12 @@
 
 Called inside the writer's transaction (warehouse.store.publishing), so events and rollups
 commit together. The raw event tables stay the source of truth; every rollup can be rebuilt
-from them with refresh(con).
+from them with refresh(con). A load of dated events refreshes with since=<its earliest date>,
+which recomputes only the school years from that date on (see refresh).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import duckdb
@@ -18,6 +20,10 @@ ROLLUP_TABLES = (
     "rollup_logins_month",
     "rollup_student_cells",
     "rollup_eresource_month",
+    "rollup_community_cells",
+    "rollup_community_people",
+    "rollup_community_weeks",
+    "rollup_circulation_year",
 )
 
 # The school year ('2015-16') a date falls in: July to June.
@@ -34,17 +40,36 @@ USES = """
            event_type = 'eresource_login' AS eresource, FALSE AS hotspot
     FROM card_event
     WHERE event_type IN ('activation', 'login', 'eresource_login')
-      AND community_id IN (SELECT community_id FROM refresh_scope)
+      AND community_id IN (SELECT community_id FROM refresh_scope) AND {events}
     UNION ALL
     SELECT patron_id, community_id, CAST(event_time AS DATE), FALSE, format = 'hotspot'
     FROM circulation
     WHERE patron_id IS NOT NULL
-      AND community_id IN (SELECT community_id FROM refresh_scope)
+      AND community_id IN (SELECT community_id FROM refresh_scope) AND {events}
 """
 
 FIRST_ACTIVITY = """
     INSERT INTO rollup_first_activity
     SELECT patron_id, any_value(community_id), min(day) FROM card_use GROUP BY patron_id
+"""
+
+# The incremental form (refresh with `since`; card_use then holds only the uses on or after Y0,
+# the start of the school year containing `since`). Exact for any change of uses (added or
+# deleted) dated on or after `since`, because Y0 <= since:
+# - a card with a use before Y0 keeps its row: that use is unchanged, so its earliest use is the
+#   same before and after the change and is before Y0, and those rows are exactly the ones with
+#   first_activity < Y0 (kept by the DELETE in refresh);
+# - a card with no use before Y0 (before or after the change: uses before Y0 did not change) has
+#   its earliest use, if any, among the uses on or after Y0: min(day) over them is its new row.
+#   Every other card's row was deleted (first_activity >= Y0), and the anti-join keeps the
+#   uses-after-Y0 minimum from overwriting, or duplicating, the kept rows.
+FIRST_ACTIVITY_SINCE = """
+    INSERT INTO rollup_first_activity
+    SELECT u.patron_id, any_value(u.community_id), min(u.day)
+    FROM card_use u
+    ANTI JOIN (SELECT patron_id FROM rollup_first_activity
+               WHERE community_id IN (SELECT community_id FROM refresh_scope)) kept USING (patron_id)
+    GROUP BY u.patron_id
 """
 
 # Per person and year: whether active, and attributes; then counted per school and grade.
@@ -59,9 +84,10 @@ PEOPLE_YEAR = """
         SELECT p.patron_id, p.community_id, p.patron_type, r.school_year, r.school_id, r.grade, p.issued_date
         FROM student_roster r JOIN patron p USING (patron_id)
         WHERE p.patron_type = 'student' AND p.community_id IN (SELECT community_id FROM refresh_scope)
+          AND r.school_year IN (SELECT label FROM refresh_years)
         UNION ALL
         SELECT p.patron_id, p.community_id, p.patron_type, y.label, NULL, NULL, p.issued_date
-        FROM patron p JOIN school_year y ON p.issued_date <= y.end_date
+        FROM patron p JOIN refresh_years y ON p.issued_date <= y.end_date
         WHERE p.patron_type <> 'student' AND p.community_id IN (SELECT community_id FROM refresh_scope)
     )
     SELECT h.community_id, h.school_year, h.patron_type, h.school_id, h.grade,
@@ -73,10 +99,10 @@ PEOPLE_YEAR = """
            count(*) FILTER (WHERE u.eresource) AS eresource_users,
            count(*) FILTER (WHERE u.hotspot) AS hotspot_borrowers
     FROM holders h
-    JOIN school_year y ON y.label = h.school_year
+    JOIN refresh_years y ON y.label = h.school_year
     LEFT JOIN rollup_first_activity f ON f.patron_id = h.patron_id
     LEFT JOIN use_year u ON u.patron_id = h.patron_id AND u.school_year = h.school_year
-    GROUP BY ALL
+    GROUP BY ALL ORDER BY 1, 2
 """
 
 ACTIVATION_WEEK = """
@@ -86,10 +112,10 @@ ACTIVATION_WEEK = """
     FROM student_roster r
     JOIN patron p USING (patron_id)
     JOIN rollup_first_activity f USING (patron_id)
-    JOIN school_year y ON y.label = r.school_year
+    JOIN refresh_years y ON y.label = r.school_year
     WHERE f.first_activity BETWEEN y.start_date AND y.end_date AND p.patron_type = 'student'
       AND p.community_id IN (SELECT community_id FROM refresh_scope)
-    GROUP BY ALL
+    GROUP BY ALL ORDER BY 1, 2
 """
 
 CIRCULATION_MONTH = """
@@ -102,14 +128,14 @@ CIRCULATION_MONTH = """
                count(*) FILTER (WHERE action = 'checkout') AS checkouts,
                count(*) FILTER (WHERE action = 'renewal') AS renewals
         FROM circulation
-        WHERE community_id IN (SELECT community_id FROM refresh_scope)
+        WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {events}
         GROUP BY ALL
         UNION ALL
         SELECT community_id, month, format, audience, fiction, platform, checkouts, renewals
         FROM circulation_monthly
-        WHERE community_id IN (SELECT community_id FROM refresh_scope)
+        WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {months}
     )
-    GROUP BY ALL
+    GROUP BY ALL ORDER BY 1, 2
 """
 
 LOGINS_MONTH = """
@@ -117,8 +143,8 @@ LOGINS_MONTH = """
     SELECT community_id, school_year_of(CAST(event_time AS DATE)),
            CAST(date_trunc('month', event_time) AS DATE), event_type, channel, count(*)
     FROM card_event
-    WHERE community_id IN (SELECT community_id FROM refresh_scope)
-    GROUP BY ALL
+    WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {events}
+    GROUP BY ALL ORDER BY 1, 2
 """
 
 
@@ -131,9 +157,11 @@ STUDENT_CELLS = """
                sum(hotspot_borrowers) AS hotspot_borrowers
         FROM rollup_people_year
         WHERE patron_type = 'student' AND community_id IN (SELECT community_id FROM refresh_scope)
+          AND school_year IN (SELECT label FROM refresh_years)
         GROUP BY ALL
     ), enrolled AS (
         SELECT * FROM enrollment WHERE community_id IN (SELECT community_id FROM refresh_scope)
+          AND school_year IN (SELECT label FROM refresh_years)
     )
     SELECT coalesce(e.community_id, p.community_id), coalesce(e.school_id, p.school_id),
            coalesce(e.grade, p.grade), coalesce(e.school_year, p.school_year),
@@ -168,20 +196,131 @@ ERESOURCE_MONTH = """
 """
 
 
-def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None = None) -> None:
-    """Recompute every rollup for the given communities (all when None) from the raw events."""
+# The serving grain: the school-grain rollups above summed over schools (and months), sorted
+# by community and year so that a one-community question reads only its own row groups.
+COMMUNITY_CELLS = """
+    INSERT INTO rollup_community_cells
+    SELECT r.community_id, r.school_year, r.grade, s.school_type, s.title_i,
+           sum(enrolled), sum(cards), sum(new_cards), sum(activated_at_start), sum(activated), sum(active),
+           sum(eresource_users), sum(hotspot_borrowers)
+    FROM rollup_student_cells r JOIN school s USING (school_id)
+    WHERE r.community_id IN (SELECT community_id FROM refresh_scope)
+      AND r.school_year IN (SELECT label FROM refresh_years)
+    GROUP BY ALL ORDER BY ALL
+"""
+
+COMMUNITY_PEOPLE = """
+    INSERT INTO rollup_community_people
+    SELECT community_id, school_year, patron_type, sum(cards), sum(new_cards), sum(activated_at_start),
+           sum(activated), sum(active), sum(eresource_users), sum(hotspot_borrowers)
+    FROM rollup_people_year
+    WHERE community_id IN (SELECT community_id FROM refresh_scope)
+      AND school_year IN (SELECT label FROM refresh_years)
+    GROUP BY ALL ORDER BY ALL
+"""
+
+COMMUNITY_WEEKS = """
+    INSERT INTO rollup_community_weeks
+    SELECT community_id, school_year, week_start, sum(activations)
+    FROM rollup_activation_week
+    WHERE community_id IN (SELECT community_id FROM refresh_scope)
+      AND school_year IN (SELECT label FROM refresh_years)
+    GROUP BY ALL ORDER BY ALL
+"""
+
+CIRCULATION_YEAR = """
+    INSERT INTO rollup_circulation_year
+    SELECT community_id, school_year, format, audience, fiction, platform, sum(checkouts), sum(renewals)
+    FROM rollup_circulation_month
+    WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {labels}
+    GROUP BY ALL ORDER BY ALL
+"""
+
+
+# Which rows of each rollup a refresh since a date recomputes (see refresh). Every other row of
+# a community in scope is kept as it is.
+YEAR_TABLES = ("rollup_people_year", "rollup_activation_week", "rollup_student_cells", "rollup_community_cells",
+               "rollup_community_people", "rollup_community_weeks")        # years of the school_year table
+LABEL_TABLES = ("rollup_circulation_month", "rollup_logins_month", "rollup_circulation_year")  # school_year_of
+WHOLE_TABLES = ("rollup_eresource_month",)   # the report picked per platform depends on every month
+
+
+def year_start(day: dt.date) -> dt.date:
+    """The first day (July 1) of the school year containing `day`."""
+    return dt.date(day.year - (1 if day.month < 7 else 0), 7, 1)
+
+
+def _as_date(since) -> dt.date:
+    if isinstance(since, dt.datetime):
+        return since.date()
+    if isinstance(since, dt.date):
+        return since
+    return dt.date.fromisoformat(str(since)[:10])
+
+
+def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None = None,
+            since: dt.date | None = None) -> None:
+    """Recompute the rollups of the given communities (all when None) from the raw events.
+
+    since=None recomputes everything of those communities. With a date, the caller promises that
+    since the rollups were last current only dated events changed (rows of card_event,
+    circulation, circulation_monthly or eresource_usage added or deleted, all dated on or after
+    `since`; rosters, enrollment, cards and directories untouched), and only what such a change
+    can alter is recomputed, reading only raw events from Y0 (July 1 of the school year holding
+    `since`) on. The result is identical to a full refresh:
+
+    - rollup_first_activity: see FIRST_ACTIVITY_SINCE.
+    - people_year, student_cells, activation_week and their community-grain sums, for school
+      years y with end_date >= since. Rows of an earlier year (end_date < since) cannot change:
+      a card's first use moves only if it had no use before `since` (uses before it are
+      unchanged), so old and new first_activity are both >= since > end_date, and both
+      `first_activity < start_date` (activated_at_start) and `<= end_date` (activated, the
+      week of activation) stay false; its uses in the year (active, e-resource, hotspot) are
+      all before `since`; cards and new_cards read only patron and roster.
+    - circulation_month, logins_month, circulation_year: months of school years from the one
+      holding `since` on (school_year >= its label); each row sums only its own month's events.
+    - eresource_month: entirely, for those communities (it is small), because the report type
+      picked per platform and metric is chosen over all months.
+    """
     if community_ids is None:
         con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope AS SELECT community_id FROM community")
     else:
         ids = sorted(set(community_ids))
         con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope (community_id INTEGER)")
         con.executemany("INSERT INTO refresh_scope VALUES (?)", [[i] for i in ids])
-    for table in ROLLUP_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE community_id IN (SELECT community_id FROM refresh_scope)")
     con.execute(SCHOOL_YEAR_OF)
-    con.execute(USES)
-    for sql in (FIRST_ACTIVITY, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH, LOGINS_MONTH,
-                ERESOURCE_MONTH):
-        con.execute(sql)
+    in_scope = "community_id IN (SELECT community_id FROM refresh_scope)"
+    if since is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT label, start_date, end_date FROM school_year")
+        parts = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
+        for table in ROLLUP_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE {in_scope}")
+        steps = [FIRST_ACTIVITY]
+    else:
+        since = _as_date(since)
+        con.execute("CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT label, start_date, end_date "
+                    "FROM school_year WHERE end_date >= ?", [since])
+        # Y0: the school year holding `since` starts on July 1; read raw events from the earliest
+        # start of the years recomputed (the same day when school years run July to June).
+        earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchone()[0]
+        y0 = min(year_start(since), earliest or year_start(since))
+        label = con.execute("SELECT school_year_of(?::DATE)", [y0]).fetchone()[0]
+        # Literal bounds, not parameters, so that DuckDB can skip row groups by their min/max.
+        parts = {"events": f"event_time >= TIMESTAMP '{y0.isoformat()}'",
+                 "months": f"month >= DATE '{y0.isoformat()}'", "labels": f"school_year >= '{label}'"}
+        con.execute(f"DELETE FROM rollup_first_activity WHERE {in_scope} AND first_activity >= ?", [y0])
+        for table in YEAR_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE {in_scope} AND school_year IN (SELECT label FROM refresh_years)")
+        for table in LABEL_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE {in_scope} AND {parts['labels']}")
+        for table in WHOLE_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE {in_scope}")
+        steps = [FIRST_ACTIVITY_SINCE]
+    con.execute(USES.format(**parts))
+    steps += [PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH, LOGINS_MONTH, ERESOURCE_MONTH,
+              COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
+    for sql in steps:
+        con.execute(sql.format(**parts))
     con.execute("DROP VIEW card_use")
     con.execute("DROP TABLE refresh_scope")
+    con.execute("DROP TABLE refresh_years")

@@ -253,6 +253,56 @@ CREATE TABLE IF NOT EXISTS rollup_eresource_month (
     count            BIGINT NOT NULL
 );
 
+-- The serving grain: the same counts without schools, so a question about a community, a
+-- cohort or the whole program reads a table whose size does not grow with enrollment.
+-- Questions about one school read the school-grain tables above.
+CREATE TABLE IF NOT EXISTS rollup_community_cells (
+    community_id        INTEGER NOT NULL,
+    school_year         VARCHAR NOT NULL,
+    grade               INTEGER NOT NULL,
+    school_type         VARCHAR,
+    title_i             BOOLEAN,
+    enrolled            BIGINT NOT NULL,
+    cards               BIGINT NOT NULL,
+    new_cards           BIGINT NOT NULL,
+    activated_at_start  BIGINT NOT NULL,
+    activated           BIGINT NOT NULL,
+    active              BIGINT NOT NULL,
+    eresource_users     BIGINT NOT NULL,
+    hotspot_borrowers   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rollup_community_people (
+    community_id        INTEGER NOT NULL,
+    school_year         VARCHAR NOT NULL,
+    patron_type         VARCHAR NOT NULL,
+    cards               BIGINT NOT NULL,
+    new_cards           BIGINT NOT NULL,
+    activated_at_start  BIGINT NOT NULL,
+    activated           BIGINT NOT NULL,
+    active              BIGINT NOT NULL,
+    eresource_users     BIGINT NOT NULL,
+    hotspot_borrowers   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rollup_community_weeks (
+    community_id  INTEGER NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    week_start    DATE NOT NULL,
+    activations   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rollup_circulation_year (
+    community_id  INTEGER NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    format        VARCHAR NOT NULL,
+    audience      VARCHAR NOT NULL,
+    fiction       VARCHAR NOT NULL,
+    platform      VARCHAR NOT NULL,
+    checkouts     BIGINT NOT NULL,
+    renewals      BIGINT NOT NULL
+);
+
 -- ---------------------------------------------------------------- views the metrics read
 -- Every school with its community's identity, for scoping.
 CREATE OR REPLACE VIEW v_school AS
@@ -266,29 +316,19 @@ SELECT s.*, r.grade, r.school_year, r.enrolled, r.cards, r.new_cards, r.activate
        r.activated, r.active, r.eresource_users, r.hotspot_borrowers
 FROM rollup_student_cells r JOIN v_school s USING (school_id);
 
--- The same cells, once per way of breaking them down: pick one with `breakdown = ...`.
-CREATE OR REPLACE VIEW v_student_breakdown AS
-SELECT 'all' AS breakdown, 'all' AS key, 'All students' AS label, * FROM v_student_cells
+-- Student cells at both grains, told apart by `grain`: 'community' (no schools: small at any
+-- enrollment) or 'school'. A metric binds the grain its scope needs (Scope.params()), and
+-- DuckDB drops the other branch when it plans the query with the bound value.
+CREATE OR REPLACE VIEW v_cells AS
+SELECT 'school' AS grain, * FROM v_student_cells
 UNION ALL BY NAME
-SELECT 'community' AS breakdown, slug AS key, community_name AS label, * FROM v_student_cells
-UNION ALL BY NAME
-SELECT 'cohort' AS breakdown, CAST(cohort AS VARCHAR) AS key, 'Cohort ' || cohort AS label, *
-FROM v_student_cells
-UNION ALL BY NAME
-SELECT 'school' AS breakdown, CAST(school_id AS VARCHAR) AS key, school_name AS label, *
-FROM v_student_cells
-UNION ALL BY NAME
-SELECT 'grade' AS breakdown, lpad(CAST(grade AS VARCHAR), 2, '0') AS key,
-       CASE WHEN grade = 0 THEN 'Kindergarten' ELSE 'Grade ' || grade END AS label, *
-FROM v_student_cells
-UNION ALL BY NAME
-SELECT 'school_type' AS breakdown, school_type AS key,
-       CASE school_type WHEN 'charter' THEN 'Charter' ELSE 'District' END AS label, *
-FROM v_student_cells
-UNION ALL BY NAME
-SELECT 'title_i' AS breakdown, CAST(coalesce(title_i, FALSE) AS VARCHAR) AS key,
-       CASE WHEN title_i THEN 'Title I schools' ELSE 'Other schools' END AS label, *
-FROM v_student_cells;
+SELECT 'community' AS grain, CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS VARCHAR) AS school_name,
+       r.community_id, c.slug, c.name AS community_name, c.cohort, r.school_type, r.title_i,
+       r.grade, r.school_year, r.enrolled, r.cards, r.new_cards, r.activated_at_start,
+       r.activated, r.active, r.eresource_users, r.hotspot_borrowers
+FROM rollup_community_cells r JOIN community c USING (community_id);
+
+DROP VIEW IF EXISTS v_student_breakdown;  -- replaced by the breakdown CASE in metrics/activation.py
 
 -- Circulation with the community's identity.
 CREATE OR REPLACE VIEW v_circulation_month AS
@@ -300,15 +340,28 @@ CREATE OR REPLACE VIEW v_eresource_usage AS
 SELECT r.*, c.slug, c.cohort, c.name AS community_name
 FROM rollup_eresource_month r JOIN community c USING (community_id);
 
--- Weekly first activations, with the school's scope columns.
+-- Weekly first activations at both grains (see v_cells), with the scope columns.
 CREATE OR REPLACE VIEW v_activation_week AS
-SELECT w.school_year, w.week_start, w.grade, w.activations, s.*
-FROM rollup_activation_week w JOIN v_school s USING (school_id);
+SELECT 'school' AS grain, w.school_year, w.week_start, w.grade, w.activations, s.*
+FROM rollup_activation_week w JOIN v_school s USING (school_id)
+UNION ALL BY NAME
+SELECT 'community' AS grain, w.school_year, w.week_start, CAST(NULL AS INTEGER) AS grade, w.activations,
+       CAST(NULL AS INTEGER) AS school_id, w.community_id, c.slug, c.name AS community_name, c.cohort
+FROM rollup_community_weeks w JOIN community c USING (community_id);
 
--- People counts of every patron type, with the community's scope columns.
+-- People counts of every patron type at both grains (see v_cells), with the scope columns.
 CREATE OR REPLACE VIEW v_people_year AS
-SELECT r.*, c.slug, c.cohort, c.name AS community_name
-FROM rollup_people_year r JOIN community c USING (community_id);
+SELECT 'school' AS grain, r.*, c.slug, c.cohort, c.name AS community_name
+FROM rollup_people_year r JOIN community c USING (community_id)
+UNION ALL BY NAME
+SELECT 'community' AS grain, r.*, CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS INTEGER) AS grade,
+       c.slug, c.cohort, c.name AS community_name
+FROM rollup_community_people r JOIN community c USING (community_id);
+
+-- Circulation per school year (the month grain summed), with the community's identity.
+CREATE OR REPLACE VIEW v_circulation_year AS
+SELECT r.*, c.slug, c.cohort, c.name AS community_name, r.checkouts + r.renewals AS circulation
+FROM rollup_circulation_year r JOIN community c USING (community_id);
 
 -- ---------------------------------------------------------------- ingest bookkeeping (ingest/load.py)
 -- What each load covers, so a corrected file replaces the same period instead of doubling it.

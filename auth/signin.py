@@ -1,0 +1,163 @@
+"""Signing in: checking a password, slowing down guessing, and sessions that expire.
+
+Refusals say what to do without helping an attacker: an unknown user and a wrong password get
+the same message and take the same time (a dummy hash is verified for unknown names). After
+FREE_FAILURES consecutive failures for one user name, further attempts are refused without
+even checking the password for 2**(failures - FREE_FAILURES) seconds, capped at MAX_DELAY,
+so guessing slows to a crawl while the real user waits at most a few minutes. The clock is
+passed in (`now`), so tests need no sleeping.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from auth import passwords
+from auth.config import AccessConfig, User
+from metrics.access import Viewer
+
+WRONG = "Wrong user name or password."
+FREE_FAILURES = 3
+MAX_DELAY = 300       # seconds
+FORGET_AFTER = 86400  # seconds: a throttle entry this quiet is dropped when the table grows
+MAX_ENTRIES = 10_000
+
+
+class SignInError(Exception):
+    """A refused sign-in; the message is meant for the person signing in."""
+
+
+class Throttled(SignInError):
+    """Too many recent failures for this user name: the password was not checked."""
+
+
+class SessionExpired(SignInError):
+    """The session is older than the access file's session_minutes."""
+
+
+class Throttle:
+    """Consecutive failures per lower-cased user name, in memory, shared by all sessions of
+    one dashboard process (a restart forgets them, which costs an attacker a restart)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, dt.datetime]] = {}   # name -> (count, last failure)
+
+    @staticmethod
+    def delay(failures: int) -> int:
+        """Seconds to refuse attempts after this many consecutive failures."""
+        if failures < FREE_FAILURES:
+            return 0
+        return min(2 ** (failures - FREE_FAILURES), MAX_DELAY)
+
+    def wait(self, name: str, now: dt.datetime) -> float:
+        """Seconds until this user name may try again; 0 when it may now."""
+        with self._lock:
+            count, last = self._failures.get(name.casefold(), (0, now))
+        return max(0.0, self.delay(count) - (now - last).total_seconds())
+
+    def failed(self, name: str, now: dt.datetime) -> int:
+        """Count a failure; returns the consecutive failures so far."""
+        with self._lock:
+            count = self._failures.get(name.casefold(), (0, now))[0] + 1
+            self._failures[name.casefold()] = (count, now)
+            if len(self._failures) > MAX_ENTRIES:
+                self._failures = {k: v for k, v in self._failures.items()
+                                  if (now - v[1]).total_seconds() < FORGET_AFTER}
+            return count
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name.casefold(), None)
+
+
+def authenticate(config: AccessConfig, username: str, password: str, *, now: dt.datetime,
+                 throttle: Throttle) -> Viewer:
+    """The viewer for a correct user name and password; SignInError otherwise."""
+    if config.settings.mode != "password":
+        raise SignInError("This dashboard signs in through your organisation's account, not a password.")
+    name = username.strip()
+    if not name or not password:
+        raise SignInError("Enter a user name and a password.")
+    wait = throttle.wait(name, now)
+    if wait > 0:
+        raise Throttled(f"Too many failed sign-ins for this user name: try again in {math.ceil(wait)} s.")
+    user = config.find(name)
+    matches = passwords.verify(user.password_hash if user else passwords.dummy_hash(), password)
+    if user is None or not matches:
+        throttle.failed(name, now)
+        raise SignInError(WRONG)
+    throttle.succeeded(name)
+    return user.viewer()
+
+
+# ------------------------------------------------------------------------------- sessions
+
+@dataclass(frozen=True)
+class Session:
+    viewer: Viewer
+    display_name: str
+    signed_in_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def start_session(config: AccessConfig, viewer: Viewer, *, now: dt.datetime,
+                  signed_in_at: dt.datetime | None = None) -> Session:
+    """A session of the access file's length, from now (or from when the provider signed the
+    user in, in oidc mode)."""
+    user = config.find(viewer.user)
+    start = signed_in_at or now
+    return Session(viewer, user.label if user else viewer.user, start,
+                   start + dt.timedelta(minutes=config.settings.session_minutes))
+
+
+def check_session(session: Session, now: dt.datetime) -> Viewer:
+    """The session's viewer while it lasts; SessionExpired after."""
+    if now >= session.expires_at:
+        raise SessionExpired(f"Your session expired after {duration(session.expires_at - session.signed_in_at)}: "
+                             "please sign in again.")
+    return session.viewer
+
+
+def duration(span: dt.timedelta) -> str:
+    """'8 hours', '1 hour', '90 minutes'."""
+    minutes = round(span.total_seconds() / 60)
+    if minutes and minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def still_valid(config: AccessConfig, session: Session) -> bool:
+    """False when the access file no longer grants this session's user the same access (the
+    user was removed, or given another role or community): the change takes effect at once."""
+    user: User | None = config.find(session.viewer.user)
+    return user is not None and user.viewer() == session.viewer
+
+
+# ------------------------------------------------------------------------------- OpenID Connect
+
+def oidc_session(config: AccessConfig, claims: Mapping, *, now: dt.datetime) -> Session:
+    """Map the identity Streamlit's st.login established (st.user's claims) to a session.
+
+    The e-mail address must be one of the access file's users; an address the provider says is
+    unverified is refused. The session starts when the provider issued the token ('iat'), so a
+    30-day Streamlit login cookie does not outlast session_minutes."""
+    email = str(claims.get("email") or "").strip()
+    if not email:
+        raise SignInError("Your sign-in did not tell this dashboard your e-mail address: ask your "
+                          "administrator to include the 'email' scope.")
+    if claims.get("email_verified") is False:
+        raise SignInError(f"The identity provider has not verified the address {email}.")
+    user = config.find(email)
+    if user is None:
+        raise SignInError(f"{email} is not on this dashboard's access list: ask the program staff "
+                          "to add it.")
+    issued = claims.get("iat")
+    start = None
+    if isinstance(issued, (int, float)) and not isinstance(issued, bool):
+        start = min(dt.datetime.fromtimestamp(issued, dt.UTC), now)
+    return start_session(config, user.viewer(), now=now, signed_in_at=start)
