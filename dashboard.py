@@ -29,7 +29,7 @@ PAGES = [
 ]
 
 components.ensure_warehouse()
-signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop
+viewer = signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop
 pages = [
     st.Page(path, title=title, url_path=url, icon=icon)
     for path, title, url, icon in PAGES
@@ -49,5 +49,6 @@ page = st.navigation([st.Page(home, title="Home", url_path="home", default=True,
                      position="hidden")
 menu = st.sidebar.container()
 view = components.sidebar()
-components.page_menu(menu, pages, view)
+# Loading is for program staff: the page says so to anyone else who reaches it by its address.
+components.page_menu(menu, [p for p in pages if viewer.sees_everything or p.url_path != "load-data"], view)
 page.run()

@@ -90,26 +90,35 @@ def phase_pages(path: Path, repeat: int, use_raw: bool) -> dict:
     return {"pages": out, "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _make_events(path: Path, rows: int) -> dict[str, Path]:
-    """Synthetic card_event rows for existing cards of a few communities, in 2016-17, written
-    to Parquet and CSV (and, for the loader, as card_activity files with raw IDs)."""
+BATCH_DAYS = 91     # the synthetic batch covers the last three months of the latest school year
+
+
+def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
+    """A realistic new batch: synthetic card_event rows for existing cards of INGEST_COMMUNITIES,
+    dated in the last BATCH_DAYS days of the latest school year of the warehouse, written to
+    Parquet and CSV (and, for the loader, as card_activity files with raw IDs). Returns the
+    files and the batch's school year and first and last day."""
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    year, start, end = con.execute("SELECT label, greatest(start_date, end_date - $d + 1), end_date "
+                                   "FROM wh.school_year ORDER BY start_date DESC LIMIT 1", {"d": BATCH_DAYS}).fetchone()
     ids = ", ".join(str(i) for i in INGEST_COMMUNITIES)
     con.execute(f"""CREATE TABLE pats AS SELECT patron_id, community_id, row_number() OVER (ORDER BY patron_id) - 1 AS i
                     FROM wh.patron WHERE community_id IN ({ids})""")
-    n = con.execute("SELECT count(*) FROM pats").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM pats").fetchall()[0][0]
+    seconds = ((end - start).days + 1) * 86400
     con.execute("""
         CREATE TABLE ev AS
         SELECT p.patron_id, p.community_id,
-               TIMESTAMP '2016-07-01 00:00:00' + to_seconds(CAST(hash(g, 1) % (365 * 86400) AS BIGINT)) AS event_time,
+               CAST($start AS TIMESTAMP) + to_seconds(CAST(hash(g, 1) % $seconds AS BIGINT)) AS event_time,
                CASE WHEN hash(g, 2) % 10 < 7 THEN 'login' WHEN hash(g, 2) % 10 < 9 THEN 'eresource_login'
                     ELSE 'activation' END AS event_type,
                CASE hash(g, 3) % 3 WHEN 0 THEN 'website' WHEN 1 THEN 'catalog' ELSE 'app' END AS channel,
                9999 AS load_id
-        FROM range($rows) t(g) JOIN pats p ON p.i = hash(g) % $n""", {"rows": rows, "n": n})
+        FROM range($rows) t(g) JOIN pats p ON p.i = hash(g) % $n""",
+                {"rows": rows, "n": n, "start": start, "seconds": seconds})
     files = {"parquet": WORK / "events.parquet", "csv": WORK / "events.csv"}
     con.execute(f"COPY ev TO '{files['parquet']}' (FORMAT parquet)")
     con.execute(f"COPY ev TO '{files['csv']}' (FORMAT csv, HEADER)")
@@ -122,35 +131,55 @@ def _make_events(path: Path, rows: int) -> dict[str, Path]:
     con.execute(f"COPY ({act}) TO '{files['loader_parquet']}' (FORMAT parquet)")
     con.execute(f"COPY ({act}) TO '{files['loader_csv']}' (FORMAT csv, HEADER)")
     con.close()
-    return files
+    return files, {"school_year": year, "first_day": start.isoformat(), "last_day": end.isoformat()}
 
 
+# The files' own types (card_event's), so that nothing is cast on the way in; the CSV reader
+# is told the columns, their types and the timestamp format instead of sniffing them.
+COLUMNS = "patron_id, community_id, event_time, event_type, channel, load_id"
 INSERT_SQL = {
-    "parquet": "INSERT INTO card_event SELECT patron_id, community_id, event_time, event_type, channel, load_id "
-               "FROM read_parquet(?)",
-    "csv": "INSERT INTO card_event SELECT patron_id, community_id, event_time, event_type, channel, load_id "
-           "FROM read_csv(?, header = true, columns = {'patron_id': 'BIGINT', 'community_id': 'INTEGER', "
+    "parquet": f"INSERT INTO card_event SELECT {COLUMNS} FROM read_parquet(?)",
+    "csv": f"INSERT INTO card_event SELECT {COLUMNS} "
+           "FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+           "timestampformat = '%Y-%m-%d %H:%M:%S', columns = {'patron_id': 'BIGINT', 'community_id': 'INTEGER', "
            "'event_time': 'TIMESTAMP', 'event_type': 'VARCHAR', 'channel': 'VARCHAR', 'load_id': 'INTEGER'})",
 }
 
 
+def bulk_settings(con) -> None:
+    """DuckDB settings for a bulk insert: both cores, and rows written in any order."""
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = false")
+
+
 def phase_ingest(path: Path, rows: int) -> dict:
+    """Insert a batch from Parquet and from CSV, each with the incremental rollup refresh of its
+    communities (since = the batch's first day) in one store.publishing transaction; then, in
+    the same transaction and rolled back, what a full refresh of those communities costs."""
     from warehouse import rollups, store
-    files = _make_events(path, rows)
-    out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES)}
+    files, batch = _make_events(path, rows)
+    out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES), "batch": batch}
+    # The batch's period start, as a load knows it (load_scope.period_start): no event is earlier.
+    since = dt.date.fromisoformat(batch["first_day"])
     for kind in ("parquet", "csv"):
         t0 = time.perf_counter()
         with store.publishing(path) as con:
-            con.execute("SET threads = 2")
+            bulk_settings(con)
             t1 = time.perf_counter()
-            n = con.execute(INSERT_SQL[kind], [str(files[kind])]).fetchone()[0]
+            n = con.execute(INSERT_SQL[kind], [str(files[kind])]).fetchall()[0][0]
             t2 = time.perf_counter()
-            rollups.refresh(con, INGEST_COMMUNITIES)
+            rollups.refresh(con, INGEST_COMMUNITIES, since=since)
             t3 = time.perf_counter()
-        t4 = time.perf_counter()
-        out[kind] = {"rows": n, "insert_s": t2 - t1, "rollups_s": t3 - t2, "copy_s": t1 - t0,
-                     "checkpoint_publish_s": t4 - t3, "rows_per_s": n / (t3 - t1),
-                     "rows_per_s_with_publish": n / (t4 - t0)}
+            con.execute("BEGIN")   # for comparison only: the full refresh, rolled back
+            rollups.refresh(con, INGEST_COMMUNITIES)
+            t4 = time.perf_counter()
+            con.execute("ROLLBACK")
+            t5 = time.perf_counter()
+        t6 = time.perf_counter()
+        out[kind] = {"rows": n, "since": since.isoformat(), "insert_s": t2 - t1, "rollups_s": t3 - t2,
+                     "rollups_full_s": t4 - t3, "copy_s": t1 - t0, "checkpoint_publish_s": t6 - t5,
+                     "rows_per_s": n / (t3 - t1), "rows_per_s_full_refresh": n / (t2 - t1 + t4 - t3),
+                     "rows_per_s_with_publish": n / (t6 - t0 - (t5 - t3))}
     out["loader"] = _ingest_with_loader(path, files)
     return out
 

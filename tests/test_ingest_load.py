@@ -116,6 +116,42 @@ def test_raw_student_ids_appear_nowhere_in_the_warehouse_file(wh, tmp_path):
         assert all(raw not in data for raw in RAW_IDS), f
 
 
+def test_raw_student_ids_appear_in_no_export_log_or_report(wh, tmp_path, monkeypatch):
+    """Every way data leaves the warehouse: the export of a community's data, every metric as
+    the CSV a page downloads, the load reports, the load log and the audit log."""
+    import metrics
+    from auth import audit
+    from ingest import export
+    from metrics.formats import export_frame
+    from metrics.scope import Scope
+    monkeypatch.setenv("LCC_AUDIT_LOG", str(tmp_path / "audit.log"))
+    reports = [load(wh, tmp_path, "card_activity", "activity.csv", ACTIVITY),
+               load(wh, tmp_path, "circulation", "circ.tsv", CIRCULATION),
+               load(wh, tmp_path, "card_activity", "bad.csv", ACTIVITY + "ZQ900004;2015-02-30 10:00;login;app\n",
+                    allow_partial=True)]
+    audit.record("export", user="ops", role="program", community="testville", detail="test export")
+    out = tmp_path / "export"
+    export.export(wh, out)
+    blobs = {f"export/{f.name}": f.read_bytes() for f in out.rglob("*") if f.is_file()}
+    assert len(blobs) >= 5
+    con = store.open_readonly(wh)
+    try:
+        for year in ("2014-15", "2015-16"):
+            for scope in (Scope(year, community="testville"), Scope(year)):
+                for name in ("activation_rate", "active_user_rate", "circulation_growth", "activation_by_week",
+                             "circulation_by_month", "staff_cards", "hotspot_lending", "community_table"):
+                    frame = getattr(metrics, name)(con, scope)
+                    blobs[f"{name} {scope.community} {year}.csv"] = export_frame(frame).to_csv().encode()
+        from metrics import catalog
+        blobs["load log"] = catalog.load_log(con).to_csv().encode()
+    finally:
+        con.close()
+    blobs["reports"] = repr(reports).encode()
+    blobs["audit log"] = (tmp_path / "audit.log").read_bytes()
+    for name, data in blobs.items():
+        assert all(raw not in data for raw in RAW_IDS), name
+
+
 def test_enrollment_counts_skip_the_totals_row(wh, tmp_path):
     text = ("School , Grade,School Year,Students\nAlpha Elementary,K,2015-16,100\nalpha  elementary,1,2015-16,90\n"
             "Beta High,9,2015-2016,\"1,200\"\nTotal,,,1390\n")

@@ -48,12 +48,22 @@ USES = """
       AND community_id IN (SELECT community_id FROM refresh_scope) AND {events}
 """
 
-FIRST_ACTIVITY = """
-    INSERT INTO rollup_first_activity
-    SELECT patron_id, any_value(community_id), min(day) FROM card_use GROUP BY patron_id
+# Per card and school year (sy: the year the school year starts in, 2015 for '2015-16'): its
+# earliest use in the year and whether it used an e-resource or borrowed a hotspot. Read once
+# from the events; first activity, active users and the rest are derived from it.
+USE_YEAR = """
+    CREATE OR REPLACE TEMP TABLE use_year AS
+    SELECT patron_id, year(day) - CAST(month(day) < 7 AS INTEGER) AS sy, any_value(community_id) AS community_id,
+           min(day) AS first_day, bool_or(eresource) AS eresource, bool_or(hotspot) AS hotspot
+    FROM card_use GROUP BY patron_id, sy
 """
 
-# The incremental form (refresh with `since`; card_use then holds only the uses on or after Y0,
+FIRST_ACTIVITY = """
+    INSERT INTO rollup_first_activity
+    SELECT patron_id, any_value(community_id), min(first_day) FROM use_year GROUP BY patron_id
+"""
+
+# The incremental form (refresh with `since`; use_year then holds only the uses on or after Y0,
 # the start of the school year containing `since`). Exact for any change of uses (added or
 # deleted) dated on or after `since`, because Y0 <= since:
 # - a card with a use before Y0 keeps its row: that use is unchanged, so its earliest use is the
@@ -65,22 +75,18 @@ FIRST_ACTIVITY = """
 #   uses-after-Y0 minimum from overwriting, or duplicating, the kept rows.
 FIRST_ACTIVITY_SINCE = """
     INSERT INTO rollup_first_activity
-    SELECT u.patron_id, any_value(u.community_id), min(u.day)
-    FROM card_use u
+    SELECT u.patron_id, any_value(u.community_id), min(u.first_day)
+    FROM use_year u
     ANTI JOIN (SELECT patron_id FROM rollup_first_activity
                WHERE community_id IN (SELECT community_id FROM refresh_scope)) kept USING (patron_id)
     GROUP BY u.patron_id
 """
 
-# Per person and year: whether active, and attributes; then counted per school and grade.
-PEOPLE_YEAR = """
-    INSERT INTO rollup_people_year
-    WITH use_year AS (
-        SELECT patron_id, school_year_of(day) AS school_year,
-               bool_or(eresource) AS eresource, bool_or(hotspot) AS hotspot
-        FROM card_use GROUP BY ALL
-    ),
-    holders AS (  -- students on the year's roster; teachers and staff holding a card by year end
+# Who holds a card in each school year refreshed: students on the year's roster; teachers and
+# staff holding a card by the year's end; with the card's first activity (after it is refreshed).
+HOLDERS = """
+    CREATE OR REPLACE TEMP TABLE holder_year AS
+    WITH holders AS (
         SELECT p.patron_id, p.community_id, p.patron_type, r.school_year, r.school_id, r.grade, p.issued_date
         FROM student_roster r JOIN patron p USING (patron_id)
         WHERE p.patron_type = 'student' AND p.community_id IN (SELECT community_id FROM refresh_scope)
@@ -90,31 +96,34 @@ PEOPLE_YEAR = """
         FROM patron p JOIN refresh_years y ON p.issued_date <= y.end_date
         WHERE p.patron_type <> 'student' AND p.community_id IN (SELECT community_id FROM refresh_scope)
     )
-    SELECT h.community_id, h.school_year, h.patron_type, h.school_id, h.grade,
-           count(*) AS cards,
-           count(*) FILTER (WHERE h.issued_date >= y.start_date) AS new_cards,
-           count(*) FILTER (WHERE f.first_activity < y.start_date) AS activated_at_start,
-           count(*) FILTER (WHERE f.first_activity <= y.end_date) AS activated,
-           count(u.patron_id) AS active,
-           count(*) FILTER (WHERE u.eresource) AS eresource_users,
-           count(*) FILTER (WHERE u.hotspot) AS hotspot_borrowers
+    SELECT h.*, y.start_date, y.end_date, y.sy, f.first_activity
     FROM holders h
     JOIN refresh_years y ON y.label = h.school_year
     LEFT JOIN rollup_first_activity f ON f.patron_id = h.patron_id
-    LEFT JOIN use_year u ON u.patron_id = h.patron_id AND u.school_year = h.school_year
+"""
+
+# Per person and year: whether active, and attributes; then counted per school and grade.
+PEOPLE_YEAR = """
+    INSERT INTO rollup_people_year
+    SELECT h.community_id, h.school_year, h.patron_type, h.school_id, h.grade,
+           count(*) AS cards,
+           count(*) FILTER (WHERE h.issued_date >= h.start_date) AS new_cards,
+           count(*) FILTER (WHERE h.first_activity < h.start_date) AS activated_at_start,
+           count(*) FILTER (WHERE h.first_activity <= h.end_date) AS activated,
+           count(u.patron_id) AS active,
+           count(*) FILTER (WHERE u.eresource) AS eresource_users,
+           count(*) FILTER (WHERE u.hotspot) AS hotspot_borrowers
+    FROM holder_year h
+    LEFT JOIN use_year u ON u.patron_id = h.patron_id AND u.sy = h.sy
     GROUP BY ALL ORDER BY 1, 2
 """
 
 ACTIVATION_WEEK = """
     INSERT INTO rollup_activation_week
-    SELECT p.community_id, r.school_year, r.school_id, r.grade,
-           CAST(date_trunc('week', f.first_activity) AS DATE) AS week_start, count(*) AS activations
-    FROM student_roster r
-    JOIN patron p USING (patron_id)
-    JOIN rollup_first_activity f USING (patron_id)
-    JOIN refresh_years y ON y.label = r.school_year
-    WHERE f.first_activity BETWEEN y.start_date AND y.end_date AND p.patron_type = 'student'
-      AND p.community_id IN (SELECT community_id FROM refresh_scope)
+    SELECT community_id, school_year, school_id, grade,
+           CAST(date_trunc('week', first_activity) AS DATE) AS week_start, count(*) AS activations
+    FROM holder_year
+    WHERE first_activity BETWEEN start_date AND end_date AND patron_type = 'student'
     GROUP BY ALL ORDER BY 1, 2
 """
 
@@ -140,11 +149,15 @@ CIRCULATION_MONTH = """
 
 LOGINS_MONTH = """
     INSERT INTO rollup_logins_month
-    SELECT community_id, school_year_of(CAST(event_time AS DATE)),
-           CAST(date_trunc('month', event_time) AS DATE), event_type, channel, count(*)
-    FROM card_event
-    WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {events}
-    GROUP BY ALL ORDER BY 1, 2
+    SELECT community_id, school_year_of(month), month, event_type, channel, events
+    FROM (
+        SELECT community_id, CAST(date_trunc('month', event_time) AS DATE) AS month, event_type, channel,
+               count(*) AS events
+        FROM card_event
+        WHERE community_id IN (SELECT community_id FROM refresh_scope) AND {events}
+        GROUP BY ALL
+    )
+    ORDER BY 1, 2
 """
 
 
@@ -245,6 +258,14 @@ LABEL_TABLES = ("rollup_circulation_month", "rollup_logins_month", "rollup_circu
 WHOLE_TABLES = ("rollup_eresource_month",)   # the report picked per platform depends on every month
 
 
+# The school years refreshed, with sy (the year a school year starts in) when the label is the
+# one school_year_of gives its days (always, for years the loader and the demo create): uses
+# match a year by sy, as they matched it by school_year_of(day) = label.
+YEARS = """label, start_date, end_date,
+    CASE WHEN label = school_year_of(make_date(TRY_CAST(left(label, 4) AS INTEGER), 7, 1))
+         THEN TRY_CAST(left(label, 4) AS INTEGER) END AS sy"""
+
+
 def year_start(day: dt.date) -> dt.date:
     """The first day (July 1) of the school year containing `day`."""
     return dt.date(day.year - (1 if day.month < 7 else 0), 7, 1)
@@ -291,15 +312,15 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     con.execute(SCHOOL_YEAR_OF)
     in_scope = "community_id IN (SELECT community_id FROM refresh_scope)"
     if since is None:
-        con.execute("CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT label, start_date, end_date FROM school_year")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year")
         parts = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
         for table in ROLLUP_TABLES:
             con.execute(f"DELETE FROM {table} WHERE {in_scope}")
         steps = [FIRST_ACTIVITY]
     else:
         since = _as_date(since)
-        con.execute("CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT label, start_date, end_date "
-                    "FROM school_year WHERE end_date >= ?", [since])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year "
+                    "WHERE end_date >= ?", [since])
         # Y0: the school year holding `since` starts on July 1; read raw events from the earliest
         # start of the years recomputed (the same day when school years run July to June).
         earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchone()[0]
@@ -317,10 +338,10 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
             con.execute(f"DELETE FROM {table} WHERE {in_scope}")
         steps = [FIRST_ACTIVITY_SINCE]
     con.execute(USES.format(**parts))
-    steps += [PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH, LOGINS_MONTH, ERESOURCE_MONTH,
-              COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
+    steps = [USE_YEAR, *steps, HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH,
+             LOGINS_MONTH, ERESOURCE_MONTH, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
     for sql in steps:
         con.execute(sql.format(**parts))
     con.execute("DROP VIEW card_use")
-    con.execute("DROP TABLE refresh_scope")
-    con.execute("DROP TABLE refresh_years")
+    for table in ("use_year", "holder_year", "refresh_scope", "refresh_years"):
+        con.execute(f"DROP TABLE {table}")
