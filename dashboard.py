@@ -29,7 +29,6 @@ PAGES = [
 ]
 
 components.ensure_warehouse()
-viewer = signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop
 pages = [
     st.Page(path, title=title, url_path=url, icon=icon)
     for path, title, url, icon in PAGES
@@ -47,6 +46,9 @@ def home() -> None:
 # here with links that carry the scope and year along.
 page = st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"), *pages],
                      position="hidden")
+# After st.navigation, so that a stop at the sign-in form never falls back to Streamlit's own
+# listing of pages/.
+viewer = signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop
 menu = st.sidebar.container()
 view = components.sidebar()
 # Loading is for program staff: the page says so to anyone else who reaches it by its address.
