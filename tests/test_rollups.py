@@ -147,8 +147,9 @@ def test_a_batch_with_earliest_ever_uses(pair):
                            ORDER BY 1 LIMIT 2""").fetchall()
     later = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity WHERE community_id = 4
                            AND first_activity >= '2016-07-01' ORDER BY 1 LIMIT 3""").fetchall()
-    same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity WHERE community_id = 4
-                               AND first_activity BETWEEN '2015-09-01' AND '2016-06-30' ORDER BY 1 LIMIT 1""").fetchall()
+    same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
+                               WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
+                               ORDER BY 1 LIMIT 1""").fetchall()
     teacher = con.execute("""SELECT patron_id FROM patron WHERE community_id = 4 AND patron_type <> 'student'
                              ORDER BY 1 LIMIT 1""").fetchone()[0]
     assert len(never) == 2 and len(later) == 3 and len(same_year) == 1
@@ -169,8 +170,9 @@ def test_a_batch_with_earliest_ever_uses(pair):
 
 def test_deleting_a_first_use(pair):
     """The first use of cards deleted: their first activity moves to the next use, or goes."""
-    rows = pair.full.execute("""SELECT f.patron_id, f.first_activity FROM rollup_first_activity f
-                                WHERE community_id = 1 AND first_activity >= '2015-07-01' ORDER BY 1 LIMIT 6""").fetchall()
+    rows = pair.full.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
+                                WHERE community_id = 1 AND first_activity >= '2015-07-01'
+                                ORDER BY 1 LIMIT 6""").fetchall()
     assert len(rows) == 6
     for pid, day in rows:
         for table in ("card_event", "circulation"):

@@ -321,11 +321,11 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
         since = _as_date(since)
         con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year "
                     "WHERE end_date >= ?", [since])
-        # Y0: the school year holding `since` starts on July 1; read raw events from the earliest
-        # start of the years recomputed (the same day when school years run July to June).
-        earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchone()[0]
-        y0 = min(year_start(since), earliest or year_start(since))
-        label = con.execute("SELECT school_year_of(?::DATE)", [y0]).fetchone()[0]
+        # Y0: July 1 starting the school year that holds `since` (or, should a year of the
+        # school_year table not run July to June, the earliest start of the years recomputed).
+        earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchall()[0][0]
+        y0 = year_start(min(since, earliest or since))
+        label = con.execute("SELECT school_year_of(?::DATE)", [y0]).fetchall()[0][0]
         # Literal bounds, not parameters, so that DuckDB can skip row groups by their min/max.
         parts = {"events": f"event_time >= TIMESTAMP '{y0.isoformat()}'",
                  "months": f"month >= DATE '{y0.isoformat()}'", "labels": f"school_year >= '{label}'"}
