@@ -11,12 +11,14 @@ Exit status: 0 when every briefing was written, 2 for an unknown community, coho
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
 import briefing
+from auth import audit
 from briefing import content, render
 from metrics import catalog
 from metrics.scope import Scope
@@ -92,9 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for scope in tqdm(todo, desc="Briefings", unit="briefing", file=sys.stderr):
             b = content.build(con, scope)
+            names = []
             for name, data in briefing.files(b, args.format).items():
                 (args.out / name).write_bytes(data)
+                names.append(name)
                 written += 1
+            # Exports from the command line run with program rights: who ran them is the OS user.
+            audit.record("export", user=getpass.getuser(), role="program", community=scope.community,
+                         scope={"year": scope.school_year, "community": scope.community, "cohort": scope.cohort},
+                         detail={"via": "python -m briefing", "files": names, "out": str(args.out)})
     except render.ChromiumMissing as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -23,6 +23,11 @@ def test_writes_pdf_and_pptx_for_each_community(demo_path, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "3/3" in err                         # the progress bar ran to the end
     assert "6 files for 3 briefing(s)" in err
+    from auth import audit
+    logged = [e for e in audit.read() if e["event"] == "export" and e["detail"]["out"] == str(tmp_path)]
+    assert [(e["community"], e["scope"]["cohort"], len(e["detail"]["files"])) for e in logged] == [
+        ("charlotte-mecklenburg", None, 2), ("denver", None, 2), (None, 1, 2)]
+    assert all(e["role"] == "program" and e["user"] for e in logged)
 
 
 @pytest.mark.skipif(not HAS_CHROMIUM, reason=NO_CHROMIUM)
