@@ -126,8 +126,10 @@ def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
     con.execute(f"COPY ev TO '{files['csv']}' (FORMAT csv, HEADER)")
     # The loader's card_activity layout, one community (its loads are per community): raw IDs
     # are the demo's 'D' || id, pseudonymized again by the loader with the demo key.
-    act = "SELECT 'D' || patron_id AS patron_id, event_time AS timestamp, event_type AS event, channel FROM ev " \
-          "WHERE community_id = 1 AND event_type <> 'eresource_login'"
+    # DISTINCT: at the 1M size few cards draw two events in the same second, and the loader
+    # rightly refuses a file with duplicate rows.
+    act = "SELECT DISTINCT 'D' || patron_id AS patron_id, event_time AS timestamp, event_type AS event, channel " \
+          "FROM ev WHERE community_id = 1 AND event_type <> 'eresource_login'"
     files["loader_parquet"] = WORK / "activity.parquet"
     files["loader_csv"] = WORK / "activity.csv"
     con.execute(f"COPY ({act}) TO '{files['loader_parquet']}' (FORMAT parquet)")
