@@ -9,6 +9,12 @@ past it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # scope.py imports this module
+    import duckdb
+
+    from metrics.scope import Scope
 
 ROLES = ("program", "community")
 MIN_COMMUNITIES = 5   # an aggregate of fewer communities would come close to naming them
@@ -41,7 +47,7 @@ PROGRAM = Viewer("program", "program")   # the viewer of code that runs without 
 COMMUNITIES_IN_SCOPE_SQL = "SELECT count(*) FROM community WHERE $cohort IS NULL OR cohort = $cohort"
 
 
-def check(con, scope, names: bool = False) -> None:
+def check(con: duckdb.DuckDBPyConnection, scope: Scope, names: bool = False) -> None:
     """Refuse a question the scope's viewer may not ask.
 
     names: the answer has a row per community or per school. A community viewer may ask
@@ -66,7 +72,7 @@ def check(con, scope, names: bool = False) -> None:
                            f"is shown to program staff only")
 
 
-def check_program(scope, what: str) -> None:
+def check_program(scope: Scope, what: str) -> None:
     """Refuse a community viewer an answer that names other communities whatever the scope."""
     if not scope.viewer.sees_everything:
         raise AccessDenied(f"{what} names every community of a cohort and is for program staff only")
