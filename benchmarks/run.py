@@ -140,11 +140,13 @@ def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
 
 # The files' own types (card_event's), so that nothing is cast on the way in; the CSV reader
 # is told the columns, their types and the timestamp format instead of sniffing them.
-COLUMNS = "patron_id, community_id, event_time, event_type, channel, load_id"
+# The load_id is the batch's own (rollups.append finds the batch's rows by it): each kind is a
+# new load, since the Parquet batch is published before the CSV one is inserted.
+COLUMNS = "patron_id, community_id, event_time, event_type, channel, CAST($load AS INTEGER) AS load_id"
 INSERT_SQL = {
-    "parquet": f"INSERT INTO card_event SELECT {COLUMNS} FROM read_parquet(?)",
+    "parquet": f"INSERT INTO card_event SELECT {COLUMNS} FROM read_parquet($file)",
     "csv": f"INSERT INTO card_event SELECT {COLUMNS} "
-           "FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+           "FROM read_csv($file, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
            "timestampformat = '%Y-%m-%d %H:%M:%S', columns = {'patron_id': 'BIGINT', 'community_id': 'INTEGER', "
            "'event_time': 'TIMESTAMP', 'event_type': 'VARCHAR', 'channel': 'VARCHAR', 'load_id': 'INTEGER'})",
 }
@@ -168,11 +170,13 @@ def _flush(con) -> None:
         os.close(fd)
 
 
-def phase_ingest(path: Path, rows: int) -> dict:
-    """Insert a batch from Parquet and from CSV, each with the incremental rollup refresh of its
-    communities (since = the batch's first day) in one transaction of one store.publishing;
-    then, for comparison, what a full refresh of those communities costs (run in a second
-    transaction on the same private copy and rolled back, so it publishes nothing)."""
+def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
+    """Insert a batch from Parquet and from CSV, each with the rollups brought up to date by
+    rollups.append (the batch is a pure append of card events) in one transaction of one
+    store.publishing; then, for comparison, what the refresh since the batch's first day and a
+    full refresh of those communities cost (run in a second transaction on the same private
+    copy and rolled back, so it publishes nothing). With verify, the rollups after append are
+    compared, row for row, with those of the full refresh (before the rollback)."""
     from warehouse import rollups, store
     files, batch = _make_events(path, rows)
     out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES), "batch": batch}
@@ -183,30 +187,61 @@ def phase_ingest(path: Path, rows: int) -> dict:
         with store.publishing(path) as con:
             bulk_settings(con)
             _flush(con)
+            load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 FROM card_event").fetchone()[0]
             t1 = time.perf_counter()
             con.execute("BEGIN")
-            n = con.execute(INSERT_SQL[kind], [str(files[kind])]).fetchall()[0][0]
+            n = con.execute(INSERT_SQL[kind], {"file": str(files[kind]), "load": load_id}).fetchall()[0][0]
             t2 = time.perf_counter()
-            rollups.refresh(con, INGEST_COMMUNITIES, since=since)
+            rollups.append(con, [load_id])
             t2c = time.perf_counter()
             con.execute("COMMIT")
             t3 = time.perf_counter()
             con.execute("BEGIN")
+            saved = _save_rollups(con, rollups.ROLLUP_TABLES) if verify else None   # as append left them
+            t4a = time.perf_counter()
+            rollups.refresh(con, INGEST_COMMUNITIES, since=since)
+            t4s = time.perf_counter()
+            t4v = time.perf_counter()
             rollups.refresh(con, INGEST_COMMUNITIES)
             t4 = time.perf_counter()
+            differ = _compare_rollups(con, rollups.ROLLUP_TABLES, saved) if verify else None
             con.execute("ROLLBACK")
             t5 = time.perf_counter()
         t6 = time.perf_counter()
-        # rows_per_s: insert, rollups and commit. The full refresh's figure counts the same insert
+        # rows_per_s: insert, rollups and commit. The refreshes' figures count the same insert
         # and commit. copy_s includes writing the copy to disk; the comparison is left out of
         # rows_per_s_with_publish.
-        out[kind] = {"rows": n, "since": since.isoformat(), "insert_s": t2 - t1, "rollups_s": t2c - t2,
-                     "commit_s": t3 - t2c, "rollups_full_s": t4 - t3, "copy_s": t1 - t0,
+        out[kind] = {"rows": n, "load_id": load_id, "since": since.isoformat(), "insert_s": t2 - t1,
+                     "rollups_s": t2c - t2, "commit_s": t3 - t2c, "rollups_since_s": t4s - t4a,
+                     "rollups_full_s": t4 - t4v, "copy_s": t1 - t0,
                      "checkpoint_publish_s": t6 - t5, "rows_per_s": n / (t3 - t1),
-                     "rows_per_s_full_refresh": n / (t3 - t1 - (t2c - t2) + (t4 - t3)),
-                     "rows_per_s_with_publish": n / (t6 - t0 - (t5 - t3))}
+                     "rows_per_s_since_refresh": n / (t3 - t1 - (t2c - t2) + (t4s - t4a)),
+                     "rows_per_s_full_refresh": n / (t3 - t1 - (t2c - t2) + (t4 - t4v)),
+                     "rows_per_s_with_publish": n / (t6 - t0 - (t5 - t3)),
+                     "append_equals_refresh": differ == [] if verify else None,
+                     "tables_differing": differ}
     out["loader"] = _ingest_with_loader(path, files)
     return out
+
+
+def _save_rollups(con, tables) -> dict[str, str]:
+    """Copies of the rollup tables as append left them, to compare after the full refresh."""
+    saved = {}
+    for t in tables:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE saved_{t} AS SELECT * FROM {t}")
+        saved[t] = f"saved_{t}"
+    return saved
+
+
+def _compare_rollups(con, tables, saved) -> list[str]:
+    differ = []
+    for t in tables:
+        n = con.execute(f"SELECT count(*) FROM ((SELECT * FROM {t} EXCEPT ALL SELECT * FROM {saved[t]}) "
+                        f"UNION ALL (SELECT * FROM {saved[t]} EXCEPT ALL SELECT * FROM {t}))").fetchone()[0]
+        if n:
+            differ.append(t)
+        con.execute(f"DROP TABLE {saved[t]}")
+    return differ
 
 
 def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:

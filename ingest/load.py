@@ -44,6 +44,8 @@ READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "survey_export": survey.read_survey_export,
 }
 Progress = Callable[[int, int, str], None]
+# Sources whose loads, when they delete nothing, are pure appends of uses (rollups.append).
+APPEND_KINDS = ("card_activity", "circulation")
 
 
 @dataclass
@@ -199,17 +201,23 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
             raise _Stale()
         touched: set[int] = set()
         since: list = []   # per file: the earliest event date it touched, None: refresh everything
+        appended: list[int] = []   # loads that only added rows to card_event or circulation
         for i, (result, staged, community_id) in enumerate(staged_all):
             progress(n_files + i, n_files * 2, f"writing {staged.file}")
-            load_id, replaced, first = writer.write(con, staged, community_id, loaded_by)
+            load_id, replaced, first, deleted = writer.write(con, staged, community_id, loaded_by)
             since.append(first)
+            if staged.kind in APPEND_KINDS and deleted == 0 and not replaced and first is not None:
+                appended.append(load_id)
             result.load_id = load_id
             if replaced:
                 result.message = (result.message + "; " if result.message else "") + \
                     "replaces the same period of load(s) " + ", ".join(map(str, replaced))
             touched |= {c for c in staged.community_ids if c is not None}
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
-        if touched:  # in the same transaction as the rows: both publish or neither
+        if touched and len(appended) == len(staged_all):
+            # Only new card activity or circulation rows: the rollups follow the batch alone.
+            rollups.append(con, appended)
+        elif touched:  # in the same transaction as the rows: both publish or neither
             rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")
     return LoadReport(results, committed=True)

@@ -37,7 +37,10 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
     """Write one staged file; returns (load_id, ids of earlier loads it replaced, since): since is
     the earliest date of the event rows it inserted or deleted (the rollups need recomputing
     only from there on), or None when the rollups need a full refresh of the community (a file
-    that is not dated events: cards, rosters, enrollment, directories, ...)."""
+    that is not dated events: cards, rosters, enrollment, directories, ...).
+
+    Returns (load_id, replaced, since, deleted): deleted is the number of event rows of earlier
+    loads the file deleted (0: a pure append), None for a file that is not dated events."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
                 [load_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), loaded_by, staged.kind, staged.file,
@@ -50,6 +53,9 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
         "AND s.kind = ? AND l.community_id IS NOT DISTINCT FROM ? AND load_id <> ?",
         [staged.kind, community_id, load_id]).fetchall()]
     since = WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier)
+    deleted = None   # event rows of earlier loads this file deleted (None: not a file of dated events)
+    if isinstance(since, tuple):
+        since, deleted = since
     if staged.quarantine:
         con.execute("INSERT INTO quarantine SELECT $l, line, problems, row_json FROM read_parquet($p)",
                     {"l": load_id, "p": str(staged.quarantine)})
@@ -57,7 +63,7 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
     if replaced:
         con.execute("UPDATE load_log SET status = 'replaced' WHERE load_id IN (SELECT unnest($ids))",
                     {"ids": replaced})
-    return load_id, replaced, since
+    return load_id, replaced, since, deleted
 
 
 def _insert(con, table: str, staged: Staged, load_id: int | None, exclude: str = "") -> None:
@@ -67,28 +73,30 @@ def _insert(con, table: str, staged: Staged, load_id: int | None, exclude: str =
                 {"p": str(staged.tables[table]), **({"l": load_id} if load_id is not None else {})})
 
 
-def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> dt.date | None:
+def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> tuple[dt.date | None, int]:
     """Insert a file of dated events, deleting what it replaces; returns the earliest date touched
-    (None when nothing is known: the caller then refreshes all rollups of the community)."""
+    (None when nothing is known: the caller then refreshes all rollups of the community) and the
+    number of rows deleted."""
     table, time_col, partition = REPLACE[staged.kind]
     p = str(staged.tables[table])
     # The earliest inserted row (the Parquet file's statistics answer this without a scan).
     since = con.execute(f"SELECT CAST(min({time_col}) AS DATE) FROM read_parquet($p)", {"p": p}).fetchone()[0]
+    deleted = 0
     if earlier and staged.period and staged.period[0] is not None:
         # Every row deleted here is dated within the new file's period.
         start = _day(staged.period[0])
         since = start if since is None else min(since, start)
         match = " AND ".join(f"t.{c} = n.{c}" for c in partition)
-        con.execute(f"""
+        deleted = con.execute(f"""
             DELETE FROM {table} t
             WHERE t.load_id IN (SELECT unnest($ids)) AND t.community_id = $c
               AND CAST(t.{time_col} AS DATE) BETWEEN $start AND $end
               AND EXISTS (SELECT 1 FROM (SELECT DISTINCT {', '.join(partition)} FROM read_parquet($p)) n
                           WHERE {match})""",
                     {"ids": earlier, "c": next(iter(staged.community_ids)), "start": staged.period[0],
-                     "end": staged.period[1], "p": p})
+                     "end": staged.period[1], "p": p}).fetchone()[0]
     _insert(con, table, staged, load_id)
-    return _day(since)
+    return _day(since), deleted
 
 
 def _day(value) -> dt.date | None:

@@ -1,7 +1,8 @@
 """An incremental rollup refresh (rollups.refresh with since=) gives exactly the rollups of a full
 refresh: every rollup table, row for row, after appending events, deleting events, moving
 patrons' first uses earlier and later, changing the e-resource report picked, and through the
-real loader (a second load, a corrected file replacing a period, an undo).
+real loader (a second load, a corrected file replacing a period, an undo); and that
+rollups.append (loads that only add card activity or circulation rows) gives the same.
 
 Each case changes the raw events of two copies of the same warehouse: one is refreshed with
 since=<earliest date changed> for the communities changed, the other with a full refresh(con).
@@ -63,6 +64,18 @@ class Pair:
 
     def refresh(self, community_ids, since) -> None:
         rollups.refresh(self.inc, community_ids, since=since)
+        rollups.refresh(self.full)
+        assert_same_rollups(self.inc, self.full)
+
+    def append(self, load_ids) -> None:
+        """The inc copy by rollups.append of the loads just inserted (never falling back to a
+        refresh), the full one from scratch."""
+        real = rollups.refresh
+        rollups.refresh = None   # a fallback to refresh would fail here
+        try:
+            rollups.append(self.inc, load_ids)
+        finally:
+            rollups.refresh = real
         rollups.refresh(self.full)
         assert_same_rollups(self.inc, self.full)
 
@@ -243,6 +256,133 @@ def test_the_small_warehouse(tmp_path):
         pair.close()
 
 
+# ---------------------------------------------------------------- rollups.append
+def test_append_in_the_latest_year(pair):
+    """The same batch as test_appending_events_in_the_latest_year, by rollups.append."""
+    con = pair.full
+    patrons = con.execute("SELECT patron_id, community_id FROM patron WHERE community_id IN (1, 3) "
+                          "ORDER BY patron_id").fetchall()
+    events, loans = [], []
+    for i, (pid, cid) in enumerate(patrons[::3]):
+        when = T(2017, 4, 1) + dt.timedelta(hours=7 * i)
+        events.append((pid, cid, when, ("login", "eresource_login", "activation", "issued")[i % 4],
+                       "OverDrive" if i % 4 == 1 else "website", 70))
+        if i % 2:
+            fmt = "hotspot" if i % 5 == 0 else "print"
+            loans.append((pid, cid, cid * 100, when + dt.timedelta(days=3), ("checkout", "renewal")[i % 3 % 2],
+                          fmt, "young adult", "n/a" if fmt == "hotspot" else "fiction", "ILS", 70))
+    events.append((999_000, 1, T(2017, 6, 30, 23, 59, 59), "login", "app", 70))  # a card not in patron
+    pair.insert("card_event", CARD_EVENT, events)
+    pair.insert("circulation", CIRCULATION, loans)
+    pair.append([70])
+
+
+def test_append_with_earliest_ever_uses_in_earlier_years(pair):
+    """First uses ever, uses before a card's first use (same year and earlier years), school-year
+    boundaries, a teacher, a hotspot loan: as test_a_batch_with_earliest_ever_uses, appended."""
+    con = pair.full
+    never = con.execute("""SELECT patron_id FROM patron p WHERE community_id = 4 AND patron_type = 'student'
+                           AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
+                           AND patron_id IN (SELECT patron_id FROM student_roster WHERE school_year = '2015-16')
+                           ORDER BY 1 LIMIT 2""").fetchall()
+    later = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity WHERE community_id = 4
+                           AND first_activity >= '2016-07-01' ORDER BY 1 LIMIT 3""").fetchall()
+    same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
+                               WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
+                               ORDER BY 1 LIMIT 1""").fetchall()
+    teachers = con.execute("""SELECT patron_id FROM patron WHERE community_id = 4 AND patron_type <> 'student'
+                              ORDER BY 1 LIMIT 3""").fetchall()
+    never_teacher = con.execute("""SELECT patron_id FROM patron WHERE patron_type <> 'student'
+                                   AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
+                                   AND community_id = 4 ORDER BY 1 LIMIT 1""").fetchall()
+    assert len(never) == 2 and len(later) == 3 and len(same_year) == 1 and teachers
+    events = [(never[0][0], 4, T(2015, 7, 1, 0, 0, 0), "login", "website", 80),
+              (never[1][0], 4, T(2016, 6, 30, 23, 59, 59), "eresource_login", "TumbleBooks", 80),
+              (later[0][0], 4, T(2016, 2, 2, 12), "activation", "app", 80),
+              (later[1][0], 4, T(2015, 8, 8, 8), "login", "catalog", 80),
+              (later[1][0], 4, T(2014, 8, 8, 8), "issued", "catalog", 80),     # not a use
+              (same_year[0][0], 4, T(2015, 8, 31, 9), "login", "branch", 80),
+              *[(t[0], 4, T(2014 + i, 10, 10, 10), "eresource_login", "website", 80) for i, t in enumerate(teachers)],
+              *[(t[0], 4, T(2013, 12, 1), "login", "website", 80) for t in never_teacher]]
+    loans = [(later[2][0], 4, 400, T(2016, 1, 4, 15), "checkout", "hotspot", "young adult", "n/a", "ILS", 80),
+             (None, 4, 400, T(2016, 1, 5, 15), "checkout", "print", "adult", "fiction", "ILS", 80)]
+    pair.insert("card_event", CARD_EVENT, events)
+    pair.insert("circulation", CIRCULATION, loans)
+    pair.append([80])
+    assert first_use(pair.inc, never[0][0]) == (D(2015, 7, 1),)
+    assert first_use(pair.inc, later[1][0]) == (D(2015, 8, 8),)
+    assert first_use(pair.inc, same_year[0][0]) == (D(2015, 8, 31),)
+
+
+def test_append_turning_on_eresource_and_hotspot(pair):
+    """Card-years already active without e-resource use or hotspot loans get them."""
+    con = pair.full
+    rows = con.execute("""SELECT patron_id, community_id, sy FROM rollup_card_year
+                          WHERE NOT eresource AND NOT hotspot ORDER BY ALL LIMIT 30""").fetchall()
+    assert len(rows) == 30
+    events = [(p, c, T(sy, 9, 1) + dt.timedelta(days=i), "eresource_login", "OverDrive", 90)
+              for i, (p, c, sy) in enumerate(rows[:15])]
+    loans = [(p, c, c * 100, T(sy + 1, 3, 1) + dt.timedelta(hours=i), "checkout", "hotspot", "adult", "n/a", "ILS", 90)
+             for i, (p, c, sy) in enumerate(rows[10:])]
+    pair.insert("card_event", CARD_EVENT, events)
+    pair.insert("circulation", CIRCULATION, loans)
+    pair.append([90])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_appends_in_a_row(pair, seed):
+    """Random batches (any card, community, year from 2013-14 to 2018-19, any event type,
+    format and action), appended one after another, one of them as two loads at once."""
+    import random
+    rng = random.Random(seed)
+    con = pair.full
+    patrons = con.execute("SELECT patron_id, community_id FROM patron ORDER BY 1").fetchall()
+    load = 100 * seed
+    for step in range(4):
+        loads = [load + 1, load + 2] if step == 2 else [load + 1]
+        events, loans = [], []
+        for _ in range(rng.choice((5, 60, 300))):
+            pid, cid = rng.choice(patrons)
+            when = T(2013, 7, 1) + dt.timedelta(seconds=rng.randrange(6 * 365 * 86400))
+            if rng.random() < 0.15:
+                boundary = T(rng.choice((2014, 2015, 2016, 2017)), rng.choice((6, 7)), 1)
+                when = boundary - dt.timedelta(seconds=rng.choice((0, 1)))
+            lid = rng.choice(loads)
+            if rng.random() < 0.6:
+                events.append((pid, cid, when, rng.choice(("login", "eresource_login", "activation", "issued")),
+                               rng.choice(("website", "app", "OverDrive")), lid))
+            else:
+                fmt = rng.choice(("print", "hotspot", "e-book"))
+                loans.append((pid if rng.random() < 0.95 else None, cid, cid * 100, when,
+                              rng.choice(("checkout", "renewal")), fmt, rng.choice(("adult", "juvenile")),
+                              "n/a" if fmt == "hotspot" else "fiction", "ILS", lid))
+        if events:
+            pair.insert("card_event", CARD_EVENT, events)
+        if loans:
+            pair.insert("circulation", CIRCULATION, loans)
+        pair.append(loads)
+        load += len(loads)
+
+
+def test_append_on_a_warehouse_without_card_years_refreshes(pair):
+    """A warehouse made before rollup_card_year (table missing, or empty beside used cards):
+    append refreshes instead, and keeps the table missing or empty until refresh(con)."""
+    pair.inc.execute("DROP TABLE rollup_card_year")
+    pid, cid = pair.full.execute("SELECT patron_id, community_id FROM patron ORDER BY 1 LIMIT 1").fetchone()
+    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2016, 10, 1), "login", "app", 95)])
+    rollups.append(pair.inc, [95])
+    pair.inc.execute(rollups.CARD_YEAR_TABLE)
+    assert not rollups.card_year_kept(pair.inc)
+    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2016, 10, 2), "login", "app", 96)])
+    rollups.append(pair.inc, [96])
+    assert pair.inc.execute("SELECT count(*) FROM rollup_card_year").fetchone()[0] == 0
+    rollups.refresh(pair.inc)
+    rollups.refresh(pair.full)
+    assert_same_rollups(pair.inc, pair.full)
+    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2014, 10, 2), "eresource_login", "app", 97)])
+    pair.append([97])
+
+
 # ---------------------------------------------------------------- through the real loader
 def assert_rollups_as_full(path: Path, tmp_path: Path) -> None:
     """The published warehouse's rollups against a full refresh of a copy of it."""
@@ -259,7 +399,7 @@ def assert_rollups_as_full(path: Path, tmp_path: Path) -> None:
         copy.unlink()
 
 
-def test_loads_refresh_from_their_earliest_date_and_equal_a_full_refresh(tmp_path, monkeypatch):
+def test_loads_append_or_refresh_from_their_earliest_date_and_equal_a_full_refresh(tmp_path, monkeypatch):
     from tests import test_ingest_load as t
 
     monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "secret.key"))
@@ -270,7 +410,14 @@ def test_loads_refresh_from_their_earliest_date_and_equal_a_full_refresh(tmp_pat
         calls.append(since)
         return real(con, community_ids, since=since)
 
+    real_append = rollups.append
+
+    def append_spy(con, load_ids):
+        calls.append(("append", list(load_ids)))
+        return real_append(con, load_ids)
+
     monkeypatch.setattr(rollups, "refresh", spy)
+    monkeypatch.setattr(rollups, "append", append_spy)
     wh = t.make_warehouse(tmp_path / "wh.duckdb")
     for kind, name, text in (("schools", "schools.csv", t.SCHOOLS),
                              ("branches", "branches.csv", "branch\nMain Library\nEast Branch\n"),
@@ -279,20 +426,20 @@ def test_loads_refresh_from_their_earliest_date_and_equal_a_full_refresh(tmp_pat
     assert calls == [None, None, None, None]  # directories and cards: everything of the community
 
     assert t.load(wh, tmp_path, "card_activity", "a1.csv", t.ACTIVITY).committed
-    assert calls[-1] == D(2015, 10, 1)      # the month of the file's first row
+    assert calls[-1] == ("append", [5])      # new activity only: the rollups follow the batch
     second = ("patron_id;timestamp;event;channel\nZQ900003;2016-05-03 10:00:00;login;app\n"
               "ZQ900004;2016-06-30 23:59:59;login;website\nZQ900001;2016-03-01 08:00:00;login;app\n")
     assert t.load(wh, tmp_path, "card_activity", "a2.csv", second).committed
-    assert calls[-1] == D(2016, 3, 1)
+    assert calls[-1] == ("append", [6])      # a1 had no rows in a2's period: nothing deleted
     assert_rollups_as_full(wh, tmp_path)
 
     assert t.load(wh, tmp_path, "circulation", "c1.tsv", t.CIRCULATION).committed
-    assert calls[-1] == D(2015, 10, 1)
+    assert calls[-1] == ("append", [7])
     # A corrected circulation file for November: the earlier load's November row is replaced.
     fixed = ("patron_id\ttimestamp\titem type\tbranch\taction\n"
              "ZQ900004\t2015-11-20 10:00:00\tJNF\tMain Library\tcheckout\n")
     report = t.load(wh, tmp_path, "circulation", "c2.tsv", fixed)
-    assert report.committed and calls[-1] == D(2015, 11, 1)
+    assert report.committed and calls[-1] == D(2015, 11, 1)   # rows deleted: refresh since
     assert_rollups_as_full(wh, tmp_path)
 
     monthly = "Month,Item Type,Branch,Count\n2016-04,JNF,Main Library,12\n"

@@ -175,6 +175,17 @@ CREATE TABLE IF NOT EXISTS rollup_first_activity (
     first_activity  DATE NOT NULL
 );
 
+-- One row per card and school year in which the card had at least one use (checkout, login or
+-- e-resource login): sy is the year the school year starts in (2015 for 2015-16). Kept so that
+-- an append of new events updates the people counts from the batch alone (rollups.append).
+CREATE TABLE IF NOT EXISTS rollup_card_year (
+    patron_id     BIGINT NOT NULL,
+    community_id  INTEGER NOT NULL,
+    sy            INTEGER NOT NULL,
+    eresource     BOOLEAN NOT NULL,   -- at least one e-resource login that year
+    hotspot       BOOLEAN NOT NULL    -- at least one hotspot loan that year
+);
+
 -- Distinct people, counted once per (school, grade, year). Additive across schools and grades
 -- within a year because a student is on one school's roster per year.
 CREATE TABLE IF NOT EXISTS rollup_people_year (
