@@ -15,10 +15,14 @@ PROGRAM = {"year": "2015-16"}
 COHORT_1 = {"cohort": "1", "year": "2015-16"}
 
 
-def open_app(demo_path, monkeypatch, page: str | None = None, **params: str) -> AppTest:
-    """The dashboard on the demo warehouse, opened on pages/<page>.py with these parameters."""
+def open_app(demo_path, monkeypatch, page: str | None = None, session: dict | None = None,
+             **params: str) -> AppTest:
+    """The dashboard on a warehouse (the demo, usually), opened on pages/<page>.py with these
+    parameters; already signed in with sign_in(**session) when a session is given."""
     monkeypatch.setenv("LCC_WAREHOUSE", str(demo_path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    if session is not None:
+        sign_in(at, **session)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

@@ -149,11 +149,9 @@ def test_deleting_events_of_a_period(pair):
     pair.refresh([2], D(2016, 1, 1))
 
 
-def test_a_batch_with_earliest_ever_uses(pair):
-    """A batch holding the first use ever of a card never used, a use before another card's
-    first use (earlier in the same school year, and in an earlier school year than its first
-    use), and uses exactly on the school-year boundaries."""
-    con = pair.full
+def edge_cards(con):
+    """Cards of community 4 at the edges of first activity: two students on the 2015-16 roster
+    never used, three first used in 2016-17 or later, one first used during 2015-16."""
     never = con.execute("""SELECT patron_id FROM patron p WHERE community_id = 4 AND patron_type = 'student'
                            AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
                            AND patron_id IN (SELECT patron_id FROM student_roster WHERE school_year = '2015-16')
@@ -163,6 +161,15 @@ def test_a_batch_with_earliest_ever_uses(pair):
     same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
                                WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
                                ORDER BY 1 LIMIT 1""").fetchall()
+    return never, later, same_year
+
+
+def test_a_batch_with_earliest_ever_uses(pair):
+    """A batch holding the first use ever of a card never used, a use before another card's
+    first use (earlier in the same school year, and in an earlier school year than its first
+    use), and uses exactly on the school-year boundaries."""
+    con = pair.full
+    never, later, same_year = edge_cards(con)
     teacher = con.execute("""SELECT patron_id FROM patron WHERE community_id = 4 AND patron_type <> 'student'
                              ORDER BY 1 LIMIT 1""").fetchone()[0]
     assert len(never) == 2 and len(later) == 3 and len(same_year) == 1
@@ -281,15 +288,7 @@ def test_append_with_earliest_ever_uses_in_earlier_years(pair):
     """First uses ever, uses before a card's first use (same year and earlier years), school-year
     boundaries, a teacher, a hotspot loan: as test_a_batch_with_earliest_ever_uses, appended."""
     con = pair.full
-    never = con.execute("""SELECT patron_id FROM patron p WHERE community_id = 4 AND patron_type = 'student'
-                           AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
-                           AND patron_id IN (SELECT patron_id FROM student_roster WHERE school_year = '2015-16')
-                           ORDER BY 1 LIMIT 2""").fetchall()
-    later = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity WHERE community_id = 4
-                           AND first_activity >= '2016-07-01' ORDER BY 1 LIMIT 3""").fetchall()
-    same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
-                               WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
-                               ORDER BY 1 LIMIT 1""").fetchall()
+    never, later, same_year = edge_cards(con)
     teachers = con.execute("""SELECT patron_id FROM patron WHERE community_id = 4 AND patron_type <> 'student'
                               ORDER BY 1 LIMIT 3""").fetchall()
     never_teacher = con.execute("""SELECT patron_id FROM patron WHERE patron_type <> 'student'

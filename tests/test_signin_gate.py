@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from auth import audit
 from components import signin
 from tests import small_warehouse
-from tests.dashboard_support import CMS, PASSWORD, ROOT, metrics, sign_in, text, write_access_file
+from tests.dashboard_support import CMS, PASSWORD, metrics, open_app, sign_in, text, write_access_file
 
 
 @pytest.fixture(autouse=True)
@@ -27,18 +27,7 @@ def small_path(tmp_path_factory):
     return small_warehouse.build(tmp_path_factory.mktemp("small") / "small.duckdb")
 
 
-def app(warehouse, monkeypatch, page: str | None = None, session=None, **params) -> AppTest:
-    monkeypatch.setenv("LCC_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if session is not None:
-        sign_in(at, **session)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+app = open_app  # any warehouse, optionally signed in
 
 
 def submit(at: AppTest, user: str, password: str) -> AppTest:
