@@ -108,22 +108,30 @@ def test_a_fresh_warehouse_refreshed_since_any_date_is_unchanged(pair):
     pair.refresh(None, D(2015, 3, 3))
 
 
-def test_appending_events_in_the_latest_year(pair):
-    """A new batch of logins, e-resource logins, checkouts and hotspot loans late in 2016-17 (the
-    latest school year of the warehouse), for two of the four communities."""
-    con = pair.full
+def latest_year_batch(con, load_id: int, renewals: bool = False) -> tuple[list, list]:
+    """Logins, e-resource logins, activations and card issues from April 2017 (2016-17, the latest
+    school year) for every third card of communities 1 and 3, checkouts (and renewals) and hotspot
+    loans three days later, and a login of a card not in patron."""
     patrons = con.execute("SELECT patron_id, community_id FROM patron WHERE community_id IN (1, 3) "
                           "ORDER BY patron_id").fetchall()
     events, loans = [], []
     for i, (pid, cid) in enumerate(patrons[::3]):
         when = T(2017, 4, 1) + dt.timedelta(hours=7 * i)
         events.append((pid, cid, when, ("login", "eresource_login", "activation", "issued")[i % 4],
-                       "OverDrive" if i % 4 == 1 else "website", 7))
+                       "OverDrive" if i % 4 == 1 else "website", load_id))
         if i % 2:
             fmt = "hotspot" if i % 5 == 0 else "print"
-            loans.append((pid, cid, cid * 100, when + dt.timedelta(days=3), "checkout", fmt, "young adult",
-                          "n/a" if fmt == "hotspot" else "fiction", "ILS", 7))
-    events.append((999_000, 1, T(2017, 6, 30, 23, 59, 59), "login", "app", 7))  # a card not in patron
+            action = ("checkout", "renewal")[i % 3 % 2] if renewals else "checkout"
+            loans.append((pid, cid, cid * 100, when + dt.timedelta(days=3), action, fmt, "young adult",
+                          "n/a" if fmt == "hotspot" else "fiction", "ILS", load_id))
+    events.append((999_000, 1, T(2017, 6, 30, 23, 59, 59), "login", "app", load_id))
+    return events, loans
+
+
+def test_appending_events_in_the_latest_year(pair):
+    """A new batch of logins, e-resource logins, checkouts and hotspot loans late in 2016-17 (the
+    latest school year of the warehouse), for two of the four communities."""
+    events, loans = latest_year_batch(pair.full, 7)
     pair.insert("card_event", CARD_EVENT, events)
     pair.insert("circulation", CIRCULATION, loans)
     since = min([e[2] for e in events] + [loan[3] for loan in loans]).date()
@@ -265,20 +273,8 @@ def test_the_small_warehouse(tmp_path):
 
 # ---------------------------------------------------------------- rollups.append
 def test_append_in_the_latest_year(pair):
-    """The same batch as test_appending_events_in_the_latest_year, by rollups.append."""
-    con = pair.full
-    patrons = con.execute("SELECT patron_id, community_id FROM patron WHERE community_id IN (1, 3) "
-                          "ORDER BY patron_id").fetchall()
-    events, loans = [], []
-    for i, (pid, cid) in enumerate(patrons[::3]):
-        when = T(2017, 4, 1) + dt.timedelta(hours=7 * i)
-        events.append((pid, cid, when, ("login", "eresource_login", "activation", "issued")[i % 4],
-                       "OverDrive" if i % 4 == 1 else "website", 70))
-        if i % 2:
-            fmt = "hotspot" if i % 5 == 0 else "print"
-            loans.append((pid, cid, cid * 100, when + dt.timedelta(days=3), ("checkout", "renewal")[i % 3 % 2],
-                          fmt, "young adult", "n/a" if fmt == "hotspot" else "fiction", "ILS", 70))
-    events.append((999_000, 1, T(2017, 6, 30, 23, 59, 59), "login", "app", 70))  # a card not in patron
+    """The same batch as test_appending_events_in_the_latest_year (with renewals), by rollups.append."""
+    events, loans = latest_year_batch(pair.full, 70, renewals=True)
     pair.insert("card_event", CARD_EVENT, events)
     pair.insert("circulation", CIRCULATION, loans)
     pair.append([70])

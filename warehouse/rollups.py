@@ -36,30 +36,28 @@ SCHOOL_YEAR_OF = """
         right(CAST(year(d) + CASE WHEN month(d) < 7 THEN 0 ELSE 1 END AS VARCHAR), 2)
 """
 
-# Every use of a card, one row each: the basis of activation and of active users.
+# Every use of a card, one row each (the basis of activation and of active users), of the event
+# rows that {where} selects; and the same per card and school year (sy: the year the school year
+# starts in, 2015 for '2015-16'): its earliest use in the year and whether it used an e-resource
+# or borrowed a hotspot. Read once from the events; first activity, active users and the rest are
+# derived from it.
 USES = """
-    CREATE OR REPLACE TEMP VIEW card_use AS
     SELECT patron_id, community_id, CAST(event_time AS DATE) AS day,
            event_type = 'eresource_login' AS eresource, FALSE AS hotspot
     FROM card_event
-    WHERE event_type IN ('activation', 'login', 'eresource_login')
-      AND community_id IN (SELECT community_id FROM refresh_scope) AND {events}
+    WHERE event_type IN ('activation', 'login', 'eresource_login') AND {where}
     UNION ALL
     SELECT patron_id, community_id, CAST(event_time AS DATE), FALSE, format = 'hotspot'
     FROM circulation
-    WHERE patron_id IS NOT NULL
-      AND community_id IN (SELECT community_id FROM refresh_scope) AND {events}
+    WHERE patron_id IS NOT NULL AND {where}
 """
-
-# Per card and school year (sy: the year the school year starts in, 2015 for '2015-16'): its
-# earliest use in the year and whether it used an e-resource or borrowed a hotspot. Read once
-# from the events; first activity, active users and the rest are derived from it.
-USE_YEAR = """
-    CREATE OR REPLACE TEMP TABLE use_year AS
+USES_PER_YEAR = """
     SELECT patron_id, year(day) - CAST(month(day) < 7 AS INTEGER) AS sy, any_value(community_id) AS community_id,
            min(day) AS first_day, bool_or(eresource) AS eresource, bool_or(hotspot) AS hotspot
-    FROM card_use GROUP BY patron_id, sy
-"""
+    FROM ({uses}) GROUP BY patron_id, sy
+""".replace("{uses}", USES)
+USE_YEAR = "CREATE OR REPLACE TEMP TABLE use_year AS" + USES_PER_YEAR.replace(
+    "{where}", "community_id IN (SELECT community_id FROM refresh_scope) AND {events}")
 
 # The per-card, per-year facts kept for append (see append): use_year without the first day.
 CARD_YEAR = """
@@ -294,6 +292,11 @@ YEARS = """label, start_date, end_date,
          THEN TRY_CAST(left(label, 4) AS INTEGER) END AS sy"""
 
 
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> None:
+    """Execute with the parameters the statement names (DuckDB refuses unused ones)."""
+    con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
+
+
 def year_start(day: dt.date) -> dt.date:
     """The first day (July 1) of the school year containing `day`."""
     return dt.date(day.year - (1 if day.month < 7 else 0), 7, 1)
@@ -350,7 +353,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     card_year = everything or card_year_kept(con)
     if since is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year")
-        parts = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
+        parts, bounds = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}, {}
         for table in ROLLUP_TABLES:
             if table != "rollup_card_year" or card_year:
                 con.execute(f"DELETE FROM {table} WHERE {in_scope}")
@@ -364,31 +367,33 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
         earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchall()[0][0]
         y0 = year_start(min(since, earliest or since))
         label = con.execute("SELECT school_year_of(?::DATE)", [y0]).fetchall()[0][0]
-        # Literal bounds, not parameters, so that DuckDB can skip row groups by their min/max.
-        parts = {"events": f"event_time >= TIMESTAMP '{y0.isoformat()}'",
-                 "months": f"month >= DATE '{y0.isoformat()}'", "labels": f"school_year >= '{label}'"}
+        # Bound values: DuckDB plans with them, so it still skips row groups by their min/max.
+        parts = {"events": "event_time >= $from_time", "months": "month >= $from_month",
+                 "labels": "school_year >= $from_label"}
+        bounds = {"from_time": dt.datetime.combine(y0, dt.time()), "from_month": y0, "from_label": label}
         con.execute(f"DELETE FROM rollup_first_activity WHERE {in_scope} AND first_activity >= ?", [y0])
         # use_year holds exactly the card-years sy >= y0.year (the uses from Y0 = July 1 of y0.year on).
         if card_year:
-            con.execute(f"DELETE FROM rollup_card_year WHERE {in_scope} AND sy >= {y0.year}")
+            con.execute(f"DELETE FROM rollup_card_year WHERE {in_scope} AND sy >= ?", [y0.year])
         for table in YEAR_TABLES:
             con.execute(f"DELETE FROM {table} WHERE {in_scope} AND school_year IN (SELECT label FROM refresh_years)")
         for table in LABEL_TABLES:
-            con.execute(f"DELETE FROM {table} WHERE {in_scope} AND {parts['labels']}")
+            _run(con, f"DELETE FROM {table} WHERE {in_scope} AND {parts['labels']}", bounds)
         for table in WHOLE_TABLES:
             con.execute(f"DELETE FROM {table} WHERE {in_scope}")
         steps = [CARD_YEAR, FIRST_ACTIVITY_SINCE] if card_year else [FIRST_ACTIVITY_SINCE]
-    con.execute(USES.format(**parts))
     steps = [USE_YEAR, *steps, HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH,
              LOGINS_MONTH, ERESOURCE_MONTH, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
     for sql in steps:
-        con.execute(sql.format(**parts))
-    con.execute("DROP VIEW card_use")
+        _run(con, sql.format(**parts), bounds)
     for table in ("use_year", "holder_year", "refresh_scope", "refresh_years"):
         con.execute(f"DROP TABLE {table}")
 
 
 # ---------------------------------------------------------------- append
+# The appended rows: their load ids, bound (the BETWEEN lets DuckDB skip other loads' row groups).
+BATCH = "load_id BETWEEN $load_lo AND $load_hi AND list_contains($load_ids, load_id)"
+
 # The batch's uses per card and school year (as USE_YEAR, over the appended rows only), each with
 # what is stored for the card-year (rollup_card_year) and the card (rollup_first_activity); kept
 # are the rows that change something: a card-year the card did not have (is_new) or a flag it
@@ -402,25 +407,13 @@ APPEND_BATCH_CARD = """
            b.eresource AND NOT coalesce(c.eresource, FALSE) AS new_e,
            b.hotspot AND NOT coalesce(c.hotspot, FALSE) AS new_h,
            f.community_id AS first_community, f.first_activity AS old_first
-    FROM (
-        SELECT patron_id, year(day) - CAST(month(day) < 7 AS INTEGER) AS sy, any_value(community_id) AS community_id,
-               min(day) AS first_day, bool_or(eresource) AS eresource, bool_or(hotspot) AS hotspot
-        FROM (
-            SELECT patron_id, community_id, CAST(event_time AS DATE) AS day,
-                   event_type = 'eresource_login' AS eresource, FALSE AS hotspot
-            FROM card_event WHERE event_type IN ('activation', 'login', 'eresource_login') AND {batch}
-            UNION ALL
-            SELECT patron_id, community_id, CAST(event_time AS DATE), FALSE, format = 'hotspot'
-            FROM circulation WHERE patron_id IS NOT NULL AND {batch}
-        )
-        GROUP BY patron_id, sy
-    ) b
-    LEFT JOIN (SELECT * FROM rollup_card_year WHERE sy BETWEEN {sy_lo} AND {sy_hi}) c
+    FROM ({uses_per_year}) b
+    LEFT JOIN (SELECT * FROM rollup_card_year WHERE sy BETWEEN $sy_lo AND $sy_hi) c
            ON c.patron_id = b.patron_id AND c.sy = b.sy
     LEFT JOIN rollup_first_activity f ON f.patron_id = b.patron_id
     WHERE c.patron_id IS NULL OR (b.eresource AND NOT c.eresource) OR (b.hotspot AND NOT c.hotspot)
        OR f.first_activity IS NULL OR b.first_day < f.first_activity
-"""
+""".replace("{uses_per_year}", USES_PER_YEAR.replace("{where}", "{batch}")).replace("{batch}", BATCH)
 
 # Card-years the batch creates or whose flags it turns on.
 APPEND_YEAR_CHANGE = """
@@ -524,7 +517,7 @@ LOGINS_DELTA = """
     FROM (SELECT community_id, CAST(date_trunc('month', event_time) AS DATE) AS month, event_type, channel
           FROM card_event WHERE {batch})
     GROUP BY ALL
-"""
+""".replace("{batch}", BATCH)
 LOGINS_KEY = ("w.community_id = d.community_id AND w.month = d.month AND w.event_type = d.event_type "
               "AND w.channel = d.channel")
 
@@ -537,7 +530,7 @@ CIRCULATION_DELTA = """
                  format, audience, fiction, platform, action
           FROM circulation WHERE {batch})
     GROUP BY ALL
-"""
+""".replace("{batch}", BATCH)
 CIRCULATION_KEY = ("w.community_id = d.community_id AND w.month = d.month AND w.format = d.format "
                    "AND w.audience = d.audience AND w.fiction = d.fiction AND w.platform = d.platform")
 
@@ -584,11 +577,11 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in load_ids})
     if not ids:
         return
-    batch = f"load_id BETWEEN {ids[0]} AND {ids[-1]} AND load_id IN ({', '.join(map(str, ids))})"
+    batch = {"load_lo": ids[0], "load_hi": ids[-1], "load_ids": ids}
     communities, first, last = con.execute(f"""
         SELECT list(DISTINCT community_id), CAST(min(t) AS DATE), CAST(max(t) AS DATE) FROM (
-            SELECT community_id, event_time AS t FROM card_event WHERE {batch}
-            UNION ALL SELECT community_id, event_time FROM circulation WHERE {batch})""").fetchall()[0]
+            SELECT community_id, event_time AS t FROM card_event WHERE {BATCH}
+            UNION ALL SELECT community_id, event_time FROM circulation WHERE {BATCH})""", batch).fetchall()[0]
     if not communities:
         return
     if not card_year_kept(con):
@@ -612,17 +605,17 @@ def _drop_append_tables(con) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _append(con, batch: str, sy_lo: int, sy_hi: int) -> None:
+def _append(con, batch: dict, sy_lo: int, sy_hi: int) -> None:
     con.execute(SCHOOL_YEAR_OF)
-    con.execute(APPEND_BATCH_CARD.format(batch=batch, sy_lo=sy_lo, sy_hi=sy_hi))
+    con.execute(APPEND_BATCH_CARD, {**batch, "sy_lo": sy_lo, "sy_hi": sy_hi})
     con.execute(APPEND_YEAR_CHANGE)
     con.execute(APPEND_FIRST_CHANGE)
     con.execute(f"CREATE OR REPLACE TEMP TABLE append_years AS SELECT {YEARS} FROM school_year")
     con.execute(APPEND_HOLDERS)
     con.execute(APPEND_PEOPLE_DELTA)
     con.execute(APPEND_WEEK_DELTA)
-    con.execute(LOGINS_DELTA.format(batch=batch))
-    con.execute(CIRCULATION_DELTA.format(batch=batch))
+    con.execute(LOGINS_DELTA, batch)
+    con.execute(CIRCULATION_DELTA, batch)
 
     # School-grain people and weeks.
     n = con.execute("SELECT count(*) FROM people_delta").fetchone()[0]
