@@ -140,7 +140,7 @@ def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
 
 # The files' own types (card_event's), so that nothing is cast on the way in; the CSV reader
 # is told the columns, their types and the timestamp format instead of sniffing them.
-# The load_id is the batch's own (rollups.append finds the batch's rows by it): each kind is a
+# The load_id is the batch's own (rollups_append.append finds the batch's rows by it): each kind is a
 # new load, since the Parquet batch is published before the CSV one is inserted.
 COLUMNS = "patron_id, community_id, event_time, event_type, channel, CAST($load AS INTEGER) AS load_id"
 INSERT_SQL = {
@@ -172,12 +172,12 @@ def _flush(con) -> None:
 
 def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
     """Insert a batch from Parquet and from CSV, each with the rollups brought up to date by
-    rollups.append (the batch is a pure append of card events) in one transaction of one
+    rollups_append.append (the batch is a pure append of card events) in one transaction of one
     store.publishing; then, for comparison, what the refresh since the batch's first day and a
     full refresh of those communities cost (run in a second transaction on the same private
     copy and rolled back, so it publishes nothing). With verify, the rollups after append are
     compared, row for row, with those of the full refresh (before the rollback)."""
-    from warehouse import rollups, store
+    from warehouse import rollups, rollups_append, store
     files, batch = _make_events(path, rows)
     out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES), "batch": batch}
     # The batch's period start, as a load knows it (load_scope.period_start): no event is earlier.
@@ -192,7 +192,7 @@ def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
             con.execute("BEGIN")
             n = con.execute(INSERT_SQL[kind], {"file": str(files[kind]), "load": load_id}).fetchall()[0][0]
             t2 = time.perf_counter()
-            rollups.append(con, [load_id])
+            rollups_append.append(con, [load_id])
             t2c = time.perf_counter()
             con.execute("COMMIT")
             t3 = time.perf_counter()

@@ -26,7 +26,7 @@ from ingest import activity, annotations, cards, circulation, directories, enrol
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError, errors, to_frame
 from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
-from warehouse import rollups, store
+from warehouse import rollups, rollups_append, store
 
 READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "communities": directories.read_communities,
@@ -44,7 +44,7 @@ READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "survey_export": survey.read_survey_export,
 }
 Progress = Callable[[int, int, str], None]
-# Sources whose loads, when they delete nothing, are pure appends of uses (rollups.append).
+# Sources whose loads, when they delete nothing, are pure appends of uses (rollups_append.append).
 APPEND_KINDS = ("card_activity", "circulation")
 
 
@@ -216,7 +216,7 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
         if touched and len(appended) == len(staged_all):
             # Only new card activity or circulation rows: the rollups follow the batch alone.
-            rollups.append(con, appended)
+            rollups_append.append(con, appended)
         elif touched:  # in the same transaction as the rows: both publish or neither
             rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")

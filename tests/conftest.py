@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_rollup_equality
+from tests.rollup_support import Pair
 from warehouse import demo, store
 
 
@@ -52,3 +54,18 @@ def small_con(tmp_path_factory):
     con = store.open_readonly(path)
     yield con
     con.close()
+
+
+# The rollup tests' two copies of one randomized warehouse (tests/rollup_support.py).
+@pytest.fixture(scope="module")
+def random_warehouse(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("random") / "warehouse.duckdb"
+    test_rollup_equality.build(path, 3)
+    return path
+
+
+@pytest.fixture
+def pair(random_warehouse, tmp_path):
+    p = Pair(random_warehouse, tmp_path)
+    yield p
+    p.close()

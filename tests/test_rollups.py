@@ -1,8 +1,8 @@
 """An incremental rollup refresh (rollups.refresh with since=) gives exactly the rollups of a full
 refresh: every rollup table, row for row, after appending events, deleting events, moving
 patrons' first uses earlier and later, changing the e-resource report picked, and through the
-real loader (a second load, a corrected file replacing a period, an undo); and that
-rollups.append (loads that only add card activity or circulation rows) gives the same.
+real loader (a second load, a corrected file replacing a period, an undo). The append path
+(rollups_append) is checked the same way in tests/test_rollups_append.py.
 
 Each case changes the raw events of two copies of the same warehouse: one is refreshed with
 since=<earliest date changed> for the communities changed, the other with a full refresh(con).
@@ -15,117 +15,16 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import pytest
 
-from tests import test_rollup_equality as randomized
+from tests.rollup_support import (CARD_EVENT, CIRCULATION, D, T, Pair, assert_same_rollups,
+                                  edge_cards, first_use, latest_year_batch)
 from tests.small_warehouse import build as build_small
-from warehouse import rollups
-
-T = dt.datetime
-D = dt.date
-CARD_EVENT = ("patron_id", "community_id", "event_time", "event_type", "channel", "load_id")
-CIRCULATION = ("patron_id", "community_id", "branch_id", "event_time", "action", "format", "audience", "fiction",
-               "platform", "load_id")
-
-
-def rollup_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in rollups.ROLLUP_TABLES}
-
-
-def assert_same_rollups(inc: duckdb.DuckDBPyConnection, full: duckdb.DuckDBPyConnection) -> None:
-    a, b = rollup_rows(inc), rollup_rows(full)
-    for table in rollups.ROLLUP_TABLES:
-        assert a[table] == b[table], f"{table}: {len(a[table])} rows incrementally, {len(b[table])} in full"
-    assert sum(map(len, a.values())) > 0
-
-
-def insert(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    batch = pd.DataFrame(rows, columns=list(columns))  # noqa: F841 (read by DuckDB's replacement scan)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch")
-
-
-class Pair:
-    """Two copies of one warehouse: `inc` refreshed incrementally, `full` from scratch."""
-
-    def __init__(self, source: Path, tmp: Path):
-        shutil.copyfile(os.path.realpath(source), tmp / "inc.duckdb")
-        shutil.copyfile(os.path.realpath(source), tmp / "full.duckdb")
-        self.inc = duckdb.connect(str(tmp / "inc.duckdb"))
-        self.full = duckdb.connect(str(tmp / "full.duckdb"))
-
-    def both(self, sql: str, params=None) -> None:
-        for con in (self.inc, self.full):
-            con.execute(sql, params or [])
-
-    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        for con in (self.inc, self.full):
-            insert(con, table, columns, rows)
-
-    def refresh(self, community_ids, since) -> None:
-        rollups.refresh(self.inc, community_ids, since=since)
-        rollups.refresh(self.full)
-        assert_same_rollups(self.inc, self.full)
-
-    def append(self, load_ids) -> None:
-        """The inc copy by rollups.append of the loads just inserted (never falling back to a
-        refresh), the full one from scratch."""
-        real = rollups.refresh
-        rollups.refresh = None   # a fallback to refresh would fail here
-        try:
-            rollups.append(self.inc, load_ids)
-        finally:
-            rollups.refresh = real
-        rollups.refresh(self.full)
-        assert_same_rollups(self.inc, self.full)
-
-    def close(self) -> None:
-        self.inc.close()
-        self.full.close()
-
-
-@pytest.fixture(scope="module")
-def random_warehouse(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("random") / "warehouse.duckdb"
-    randomized.build(path, 3)
-    return path
-
-
-@pytest.fixture
-def pair(random_warehouse, tmp_path):
-    p = Pair(random_warehouse, tmp_path)
-    yield p
-    p.close()
-
-
-def first_use(con, patron_id: int):
-    return con.execute("SELECT first_activity FROM rollup_first_activity WHERE patron_id = ?", [patron_id]).fetchone()
-
+from warehouse import rollups, rollups_append
 
 def test_a_fresh_warehouse_refreshed_since_any_date_is_unchanged(pair):
     for since in (D(2014, 7, 1), D(2015, 12, 31), D(2016, 6, 30), D(2016, 7, 1), D(2019, 1, 1)):
         pair.refresh([1, 2, 3, 4], since)
     pair.refresh(None, D(2015, 3, 3))
-
-
-def latest_year_batch(con, load_id: int, renewals: bool = False) -> tuple[list, list]:
-    """Logins, e-resource logins, activations and card issues from April 2017 (2016-17, the latest
-    school year) for every third card of communities 1 and 3, checkouts (and renewals) and hotspot
-    loans three days later, and a login of a card not in patron."""
-    patrons = con.execute("SELECT patron_id, community_id FROM patron WHERE community_id IN (1, 3) "
-                          "ORDER BY patron_id").fetchall()
-    events, loans = [], []
-    for i, (pid, cid) in enumerate(patrons[::3]):
-        when = T(2017, 4, 1) + dt.timedelta(hours=7 * i)
-        events.append((pid, cid, when, ("login", "eresource_login", "activation", "issued")[i % 4],
-                       "OverDrive" if i % 4 == 1 else "website", load_id))
-        if i % 2:
-            fmt = "hotspot" if i % 5 == 0 else "print"
-            action = ("checkout", "renewal")[i % 3 % 2] if renewals else "checkout"
-            loans.append((pid, cid, cid * 100, when + dt.timedelta(days=3), action, fmt, "young adult",
-                          "n/a" if fmt == "hotspot" else "fiction", "ILS", load_id))
-    events.append((999_000, 1, T(2017, 6, 30, 23, 59, 59), "login", "app", load_id))
-    return events, loans
 
 
 def test_appending_events_in_the_latest_year(pair):
@@ -155,21 +54,6 @@ def test_deleting_events_of_a_period(pair):
         pair.both(f"DELETE FROM {table} WHERE community_id = 2 AND event_time >= '2016-01-01' "
                   "AND event_time < '2016-03-01'")
     pair.refresh([2], D(2016, 1, 1))
-
-
-def edge_cards(con):
-    """Cards of community 4 at the edges of first activity: two students on the 2015-16 roster
-    never used, three first used in 2016-17 or later, one first used during 2015-16."""
-    never = con.execute("""SELECT patron_id FROM patron p WHERE community_id = 4 AND patron_type = 'student'
-                           AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
-                           AND patron_id IN (SELECT patron_id FROM student_roster WHERE school_year = '2015-16')
-                           ORDER BY 1 LIMIT 2""").fetchall()
-    later = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity WHERE community_id = 4
-                           AND first_activity >= '2016-07-01' ORDER BY 1 LIMIT 3""").fetchall()
-    same_year = con.execute("""SELECT patron_id, first_activity FROM rollup_first_activity
-                               WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
-                               ORDER BY 1 LIMIT 1""").fetchall()
-    return never, later, same_year
 
 
 def test_a_batch_with_earliest_ever_uses(pair):
@@ -271,113 +155,6 @@ def test_the_small_warehouse(tmp_path):
         pair.close()
 
 
-# ---------------------------------------------------------------- rollups.append
-def test_append_in_the_latest_year(pair):
-    """The same batch as test_appending_events_in_the_latest_year (with renewals), by rollups.append."""
-    events, loans = latest_year_batch(pair.full, 70, renewals=True)
-    pair.insert("card_event", CARD_EVENT, events)
-    pair.insert("circulation", CIRCULATION, loans)
-    pair.append([70])
-
-
-def test_append_with_earliest_ever_uses_in_earlier_years(pair):
-    """First uses ever, uses before a card's first use (same year and earlier years), school-year
-    boundaries, a teacher, a hotspot loan: as test_a_batch_with_earliest_ever_uses, appended."""
-    con = pair.full
-    never, later, same_year = edge_cards(con)
-    teachers = con.execute("""SELECT patron_id FROM patron WHERE community_id = 4 AND patron_type <> 'student'
-                              ORDER BY 1 LIMIT 3""").fetchall()
-    never_teacher = con.execute("""SELECT patron_id FROM patron WHERE patron_type <> 'student'
-                                   AND patron_id NOT IN (SELECT patron_id FROM rollup_first_activity)
-                                   AND community_id = 4 ORDER BY 1 LIMIT 1""").fetchall()
-    assert len(never) == 2 and len(later) == 3 and len(same_year) == 1 and teachers
-    events = [(never[0][0], 4, T(2015, 7, 1, 0, 0, 0), "login", "website", 80),
-              (never[1][0], 4, T(2016, 6, 30, 23, 59, 59), "eresource_login", "TumbleBooks", 80),
-              (later[0][0], 4, T(2016, 2, 2, 12), "activation", "app", 80),
-              (later[1][0], 4, T(2015, 8, 8, 8), "login", "catalog", 80),
-              (later[1][0], 4, T(2014, 8, 8, 8), "issued", "catalog", 80),     # not a use
-              (same_year[0][0], 4, T(2015, 8, 31, 9), "login", "branch", 80),
-              *[(t[0], 4, T(2014 + i, 10, 10, 10), "eresource_login", "website", 80) for i, t in enumerate(teachers)],
-              *[(t[0], 4, T(2013, 12, 1), "login", "website", 80) for t in never_teacher]]
-    loans = [(later[2][0], 4, 400, T(2016, 1, 4, 15), "checkout", "hotspot", "young adult", "n/a", "ILS", 80),
-             (None, 4, 400, T(2016, 1, 5, 15), "checkout", "print", "adult", "fiction", "ILS", 80)]
-    pair.insert("card_event", CARD_EVENT, events)
-    pair.insert("circulation", CIRCULATION, loans)
-    pair.append([80])
-    assert first_use(pair.inc, never[0][0]) == (D(2015, 7, 1),)
-    assert first_use(pair.inc, later[1][0]) == (D(2015, 8, 8),)
-    assert first_use(pair.inc, same_year[0][0]) == (D(2015, 8, 31),)
-
-
-def test_append_turning_on_eresource_and_hotspot(pair):
-    """Card-years already active without e-resource use or hotspot loans get them."""
-    con = pair.full
-    rows = con.execute("""SELECT patron_id, community_id, sy FROM rollup_card_year
-                          WHERE NOT eresource AND NOT hotspot ORDER BY ALL LIMIT 30""").fetchall()
-    assert len(rows) == 30
-    events = [(p, c, T(sy, 9, 1) + dt.timedelta(days=i), "eresource_login", "OverDrive", 90)
-              for i, (p, c, sy) in enumerate(rows[:15])]
-    loans = [(p, c, c * 100, T(sy + 1, 3, 1) + dt.timedelta(hours=i), "checkout", "hotspot", "adult", "n/a", "ILS", 90)
-             for i, (p, c, sy) in enumerate(rows[10:])]
-    pair.insert("card_event", CARD_EVENT, events)
-    pair.insert("circulation", CIRCULATION, loans)
-    pair.append([90])
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_appends_in_a_row(pair, seed):
-    """Random batches (any card, community, year from 2013-14 to 2018-19, any event type,
-    format and action), appended one after another, one of them as two loads at once."""
-    import random
-    rng = random.Random(seed)
-    con = pair.full
-    patrons = con.execute("SELECT patron_id, community_id FROM patron ORDER BY 1").fetchall()
-    load = 100 * seed
-    for step in range(4):
-        loads = [load + 1, load + 2] if step == 2 else [load + 1]
-        events, loans = [], []
-        for _ in range(rng.choice((5, 60, 300))):
-            pid, cid = rng.choice(patrons)
-            when = T(2013, 7, 1) + dt.timedelta(seconds=rng.randrange(6 * 365 * 86400))
-            if rng.random() < 0.15:
-                boundary = T(rng.choice((2014, 2015, 2016, 2017)), rng.choice((6, 7)), 1)
-                when = boundary - dt.timedelta(seconds=rng.choice((0, 1)))
-            lid = rng.choice(loads)
-            if rng.random() < 0.6:
-                events.append((pid, cid, when, rng.choice(("login", "eresource_login", "activation", "issued")),
-                               rng.choice(("website", "app", "OverDrive")), lid))
-            else:
-                fmt = rng.choice(("print", "hotspot", "e-book"))
-                loans.append((pid if rng.random() < 0.95 else None, cid, cid * 100, when,
-                              rng.choice(("checkout", "renewal")), fmt, rng.choice(("adult", "juvenile")),
-                              "n/a" if fmt == "hotspot" else "fiction", "ILS", lid))
-        if events:
-            pair.insert("card_event", CARD_EVENT, events)
-        if loans:
-            pair.insert("circulation", CIRCULATION, loans)
-        pair.append(loads)
-        load += len(loads)
-
-
-def test_append_on_a_warehouse_without_card_years_refreshes(pair):
-    """A warehouse made before rollup_card_year (table missing, or empty beside used cards):
-    append refreshes instead, and keeps the table missing or empty until refresh(con)."""
-    pair.inc.execute("DROP TABLE rollup_card_year")
-    pid, cid = pair.full.execute("SELECT patron_id, community_id FROM patron ORDER BY 1 LIMIT 1").fetchone()
-    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2016, 10, 1), "login", "app", 95)])
-    rollups.append(pair.inc, [95])
-    pair.inc.execute(rollups.CARD_YEAR_TABLE)
-    assert not rollups.card_year_kept(pair.inc)
-    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2016, 10, 2), "login", "app", 96)])
-    rollups.append(pair.inc, [96])
-    assert pair.inc.execute("SELECT count(*) FROM rollup_card_year").fetchone()[0] == 0
-    rollups.refresh(pair.inc)
-    rollups.refresh(pair.full)
-    assert_same_rollups(pair.inc, pair.full)
-    pair.insert("card_event", CARD_EVENT, [(pid, cid, T(2014, 10, 2), "eresource_login", "app", 97)])
-    pair.append([97])
-
-
 # ---------------------------------------------------------------- through the real loader
 def assert_rollups_as_full(path: Path, tmp_path: Path) -> None:
     """The published warehouse's rollups against a full refresh of a copy of it."""
@@ -405,14 +182,14 @@ def test_loads_append_or_refresh_from_their_earliest_date_and_equal_a_full_refre
         calls.append(since)
         return real(con, community_ids, since=since)
 
-    real_append = rollups.append
+    real_append = rollups_append.append
 
     def append_spy(con, load_ids):
         calls.append(("append", list(load_ids)))
         return real_append(con, load_ids)
 
     monkeypatch.setattr(rollups, "refresh", spy)
-    monkeypatch.setattr(rollups, "append", append_spy)
+    monkeypatch.setattr(rollups_append, "append", append_spy)
     wh = t.make_warehouse(tmp_path / "wh.duckdb")
     for kind, name, text in (("schools", "schools.csv", t.SCHOOLS),
                              ("branches", "branches.csv", "branch\nMain Library\nEast Branch\n"),
