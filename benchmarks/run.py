@@ -49,6 +49,8 @@ INGEST_COMMUNITIES = (1, 2, 3)                        # community ids the synthe
 MEDIAN_MS, P95_MS, SPEEDUP = 100.0, 250.0, 10.0
 PEAK_RSS_MB = 2048.0
 PARQUET_ROWS_S, CSV_ROWS_S = 2_000_000, 1_000_000
+# Parquet batches of other sizes than --ingest-rows, at the size where the rate depends on them.
+SWEEP_ROWS = {"100M": (500_000, 10_000_000)}
 DEMO_BUILD_S = 60.0
 
 
@@ -95,11 +97,12 @@ def phase_pages(path: Path, repeat: int, use_raw: bool) -> dict:
 BATCH_DAYS = 91     # the synthetic batch covers the last three months of the latest school year
 
 
-def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
+def _make_events(path: Path, rows: int, stem: str = "events", parquet_only: bool = False
+                 ) -> tuple[dict[str, Path], dict]:
     """A realistic new batch: synthetic card_event rows for existing cards of INGEST_COMMUNITIES,
     dated in the last BATCH_DAYS days of the latest school year of the warehouse, written to
-    Parquet and CSV (and, for the loader, as card_activity files with raw IDs). Returns the
-    files and the batch's school year and first and last day."""
+    Parquet and CSV (and, for the loader, as card_activity files with raw IDs) unless
+    parquet_only. Returns the files and the batch's school year and first and last day."""
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads = 2")
@@ -121,8 +124,12 @@ def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
                9999 AS load_id
         FROM range($rows) t(g) JOIN pats p ON p.i = hash(g) % $n""",
                 {"rows": rows, "n": n, "start": start, "seconds": seconds})
-    files = {"parquet": WORK / "events.parquet", "csv": WORK / "events.csv"}
+    files = {"parquet": WORK / f"{stem}.parquet", "csv": WORK / f"{stem}.csv"}
     con.execute(f"COPY ev TO '{files['parquet']}' (FORMAT parquet)")
+    batch = {"school_year": year, "first_day": start.isoformat(), "last_day": end.isoformat()}
+    if parquet_only:
+        con.close()
+        return {"parquet": files["parquet"]}, batch
     con.execute(f"COPY ev TO '{files['csv']}' (FORMAT csv, HEADER)")
     # The loader's card_activity layout, one community (its loads are per community): raw IDs
     # are the demo's 'D' || id, pseudonymized again by the loader with the demo key.
@@ -135,7 +142,7 @@ def _make_events(path: Path, rows: int) -> tuple[dict[str, Path], dict]:
     con.execute(f"COPY ({act}) TO '{files['loader_parquet']}' (FORMAT parquet)")
     con.execute(f"COPY ({act}) TO '{files['loader_csv']}' (FORMAT csv, HEADER)")
     con.close()
-    return files, {"school_year": year, "first_day": start.isoformat(), "last_day": end.isoformat()}
+    return files, batch
 
 
 # The files' own types (card_event's), so that nothing is cast on the way in; the CSV reader
@@ -170,16 +177,20 @@ def _flush(con) -> None:
         os.close(fd)
 
 
-def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
-    """Insert a batch from Parquet and from CSV, each with the rollups brought up to date by
+def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: bool = True) -> dict:
+    """First, with `sweep`, Parquet batches of other sizes, each discarded (see _sweep). Then
+    insert a batch from Parquet and from CSV, each with the rollups brought up to date by
     rollups_append.append (the batch is a pure append of card events) in one transaction of one
     store.publishing; then, for comparison, what the refresh since the batch's first day and a
     full refresh of those communities cost (run in a second transaction on the same private
     copy and rolled back, so it publishes nothing). With verify, the rollups after append are
     compared, row for row, with those of the full refresh (before the rollback)."""
     from warehouse import rollups, rollups_append, store
+    out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES)}
+    if sweep:
+        out["sweep"] = _sweep(path, sweep)
     files, batch = _make_events(path, rows)
-    out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES), "batch": batch}
+    out["batch"] = batch
     # The batch's period start, as a load knows it (load_scope.period_start): no event is earlier.
     since = dt.date.fromisoformat(batch["first_day"])
     for kind in ("parquet", "csv"):
@@ -205,6 +216,8 @@ def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
             rollups.refresh(con, INGEST_COMMUNITIES)
             t4 = time.perf_counter()
             differ = _compare_rollups(con, rollups.ROLLUP_TABLES, saved) if verify else None
+            cards = con.execute("SELECT count(DISTINCT patron_id) FROM card_event WHERE load_id = ?",
+                                [load_id]).fetchone()[0]
             con.execute("ROLLBACK")
             t5 = time.perf_counter()
         t6 = time.perf_counter()
@@ -218,9 +231,49 @@ def phase_ingest(path: Path, rows: int, verify: bool = True) -> dict:
                      "rows_per_s_since_refresh": n / (t3 - t1 - (t2c - t2) + (t4s - t4a)),
                      "rows_per_s_full_refresh": n / (t3 - t1 - (t2c - t2) + (t4 - t4v)),
                      "rows_per_s_with_publish": n / (t6 - t0 - (t5 - t3)),
+                     "distinct_cards": cards,
                      "append_equals_refresh": differ == [] if verify else None,
                      "tables_differing": differ}
     out["loader"] = _ingest_with_loader(path, files)
+    return out
+
+
+class _Discard(Exception):
+    """Raised inside store.publishing to throw its private copy away (nothing is published)."""
+
+
+def _sweep(path: Path, sizes: tuple[int, ...]) -> list[dict]:
+    """Parquet batches of each size in `sizes`, timed as the main batch (insert, rollups_append and
+    commit, the rows per second of the same span), each on its own private copy of the untouched
+    warehouse, then discarded: every batch lands on the same warehouse as the main one. How the
+    rate depends on the batch: a batch costs its rows plus the distinct cards it touches, and
+    those look-ups read the row groups of the batch's communities whatever its size."""
+    from warehouse import rollups_append, store
+    out = []
+    for n in sizes:
+        files, _ = _make_events(path, n, stem=f"sweep-{n}", parquet_only=True)
+        try:
+            with store.publishing(path) as con:
+                bulk_settings(con)
+                _flush(con)
+                load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 "
+                                      "FROM card_event").fetchone()[0]
+                t1 = time.perf_counter()
+                con.execute("BEGIN")
+                got = con.execute(INSERT_SQL["parquet"], {"file": str(files["parquet"]), "load": load_id}).fetchall()[0][0]
+                t2 = time.perf_counter()
+                rollups_append.append(con, [load_id])
+                t2c = time.perf_counter()
+                con.execute("COMMIT")
+                t3 = time.perf_counter()
+                cards = con.execute("SELECT count(DISTINCT patron_id) FROM card_event WHERE load_id = ?",
+                                    [load_id]).fetchone()[0]
+                out.append({"rows": got, "distinct_cards": cards, "insert_s": t2 - t1, "rollups_s": t2c - t2,
+                            "commit_s": t3 - t2c, "rows_per_s": got / (t3 - t1)})
+                raise _Discard
+        except _Discard:
+            pass
+        files["parquet"].unlink()
     return out
 
 
@@ -276,7 +329,7 @@ def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
 PHASES = {"build": lambda a: phase_build(a.path, a.scale),
           "queries": lambda a: phase_pages(a.path, a.repeat, use_raw=False),
           "raw": lambda a: phase_pages(a.path, a.raw_repeat, use_raw=True),
-          "ingest": lambda a: phase_ingest(a.path, a.ingest_rows)}
+          "ingest": lambda a: phase_ingest(a.path, a.ingest_rows, tuple(a.sweep_rows or ()))}
 
 
 # ------------------------------------------------------------------ parent: orchestration
@@ -328,7 +381,9 @@ def measure(size: str, args: argparse.Namespace) -> dict:
     result["pages"] = _pages(fast["pages"], slow["pages"])
     if args.ingest_rows:
         print(f"[{size}] ingest of {args.ingest_rows:,} card events ...", flush=True)
-        ingest, _, ingest_rss = _child("ingest", args, path, ["--ingest-rows", str(args.ingest_rows)])
+        sweep = [str(n) for n in SWEEP_ROWS.get(size, ())]
+        ingest, _, ingest_rss = _child("ingest", args, path, ["--ingest-rows", str(args.ingest_rows),
+                                                              *(["--sweep-rows", *sweep] if sweep else [])])
         ingest["peak_rss_mb"] = round(ingest_rss)
         result["ingest"] = ingest
         result["ingest_parquet_rows_per_s"] = round(ingest["parquet"]["rows_per_s"])
@@ -428,6 +483,12 @@ def report(results: dict) -> str:
                              f"communities | {k['rows_per_s']:,.0f} rows/s (insert {k['insert_s']:.2f} s, rollups "
                              f"{k['rollups_s']:.2f} s; with file copy and publish {k['rows_per_s_with_publish']:,.0f} "
                              f"rows/s) | >= {target:,}: {_mark(k['rows_per_s'] >= target)} |")
+            if ing.get("sweep"):
+                batches = sorted([*ing["sweep"], ing["parquet"]], key=lambda k: k["rows"])
+                lines.append("| ingest parquet by batch size (same span: insert, rollups, commit) | " + "; ".join(
+                    f"{k['rows'] / 1e6:g}M rows" + (f" ({k['distinct_cards'] / 1e6:.2f}M cards)"
+                                                    if "distinct_cards" in k else "")
+                    + f": {k['rows_per_s']:,.0f} rows/s" for k in batches) + " | – |")
             for kind in ("parquet", "csv"):
                 k = ing.get("loader", {}).get(kind)
                 if k and "rows_per_s" in k:
@@ -468,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--sweep-rows", type=int, nargs="*", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.phase:
