@@ -200,6 +200,7 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
         t0 = time.perf_counter()
         with store.publishing(path) as con:
             bulk_settings(con)
+            _flush(con)    # before the undo below, so that copy_s counts writing the whole copy
             undo_s = 0.0
             if previous is not None:
                 # Take the Parquet batch out again (untimed), so that the CSV batch, the same
@@ -210,7 +211,6 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
                 rollups.refresh(con, INGEST_COMMUNITIES, since=since)
                 con.execute("CHECKPOINT")
                 undo_s = time.perf_counter() - u0
-            _flush(con)
             load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 FROM card_event").fetchone()[0]
             t1 = time.perf_counter()
             con.execute("BEGIN")
