@@ -65,7 +65,7 @@ def phase_build(path: Path, scale: float) -> dict:
               for t in ("card_event", "circulation", "patron", "student_roster", "rollup_people_year",
                         "rollup_circulation_month", "rollup_activation_week", "rollup_first_activity")}
     con.close()
-    return {"step_s": demo.build.timings, "rows": counts}
+    return {"step_s": demo.build.timings, "rows": counts, "tries": demo.build.tries}
 
 
 def _scopes():
@@ -382,7 +382,9 @@ def measure(size: str, args: argparse.Namespace) -> dict:
     result = {
         "scale": scale, "source": "demo generator (warehouse.demo.build), not the ingest path",
         "events": rows["card_event"] + rows["circulation"], "rows": rows,
-        "build_s": round(build_s, 1), "build_steps_s": built["step_s"], "build_peak_rss_mb": round(build_rss),
+        # A build that DuckDB failed once (see warehouse.demo.build) counts its successful try.
+        "build_s": round(build_s if built.get("tries", 1) == 1 else sum(built["step_s"].values()), 1),
+        "build_tries": built.get("tries", 1), "build_steps_s": built["step_s"], "build_peak_rss_mb": round(build_rss),
         "file_mb": round(path.stat().st_size / 2**20, 1), "year": YEAR, "repeat": args.repeat,
         "raw_repeat": raw_repeat,
     }
@@ -482,7 +484,9 @@ def report(results: dict) -> str:
                   f"Measured {r['measured_at']}. Repeats: {r['repeat']} per page and scope; raw pages "
                   f"{r['raw_repeat']} (each raw call scans the events).", "",
                   "| | value | target |", "|---|---|---|",
-                  f"| build time (demo generator) | {r['build_s']:.1f} s | "
+                  f"| build time (demo generator) | {r['build_s']:.1f} s"
+                  + (" (second try: DuckDB failed the first with an internal error)" if r.get("build_tries", 1) > 1
+                     else "") + " | "
                   + (f"< {DEMO_BUILD_S:.0f} s: {_mark(r['build_s'] < DEMO_BUILD_S)} |" if size == "10M" else "– |"),
                   f"| warehouse file | {r['file_mb']:,.0f} MB | – |",
                   f"| peak memory, dashboard process | {r['peak_rss_mb']:,} MB | < 2048 MB: "
