@@ -187,7 +187,7 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
     full refresh of those communities cost (run in a second transaction on the same private
     copy and rolled back, so it publishes nothing). With verify, the rollups after append are
     compared, row for row, with those of the full refresh (before the rollback)."""
-    from warehouse import rollups, rollups_append, store
+    from warehouse import rollups, store
     out: dict = {"rows": rows, "communities": list(INGEST_COMMUNITIES)}
     if sweep:
         out["sweep"] = _sweep(path, sweep)
@@ -211,15 +211,10 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
                 rollups.refresh(con, INGEST_COMMUNITIES, since=since)
                 con.execute("CHECKPOINT")
                 undo_s = time.perf_counter() - u0
-            load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 FROM card_event").fetchone()[0]
             t1 = time.perf_counter()
-            con.execute("BEGIN")
-            n = con.execute(INSERT_SQL[kind], {"file": str(files[kind]), "load": load_id}).fetchall()[0][0]
-            t2 = time.perf_counter()
-            rollups_append.append(con, [load_id])
-            t2c = time.perf_counter()
-            con.execute("COMMIT")
+            load = _timed_load(con, kind, files[kind])
             t3 = time.perf_counter()
+            n, load_id = load["rows"], load["load_id"]
             con.execute("BEGIN")
             saved = _save_rollups(con, rollups.ROLLUP_TABLES) if verify else None   # as append left them
             t4a = time.perf_counter()
@@ -229,27 +224,41 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
             rollups.refresh(con, INGEST_COMMUNITIES)
             t4 = time.perf_counter()
             differ = _compare_rollups(con, rollups.ROLLUP_TABLES, saved) if verify else None
-            cards = con.execute("SELECT count(DISTINCT patron_id) FROM card_event WHERE load_id = ?",
-                                [load_id]).fetchone()[0]
             con.execute("ROLLBACK")
             t5 = time.perf_counter()
         t6 = time.perf_counter()
         # rows_per_s: insert, rollups and commit. The refreshes' figures count the same insert
         # and commit. copy_s includes writing the copy to disk; the comparison is left out of
         # rows_per_s_with_publish.
-        out[kind] = {"rows": n, "load_id": load_id, "since": since.isoformat(), "insert_s": t2 - t1,
-                     "rollups_s": t2c - t2, "commit_s": t3 - t2c, "rollups_since_s": t4s - t4a,
+        out[kind] = {**load, "since": since.isoformat(), "rollups_since_s": t4s - t4a,
                      "rollups_full_s": t4 - t4v, "copy_s": t1 - t0 - undo_s,
-                     "checkpoint_publish_s": t6 - t5, "rows_per_s": n / (t3 - t1),
-                     "rows_per_s_since_refresh": n / (t3 - t1 - (t2c - t2) + (t4s - t4a)),
-                     "rows_per_s_full_refresh": n / (t3 - t1 - (t2c - t2) + (t4 - t4v)),
+                     "checkpoint_publish_s": t6 - t5,
+                     "rows_per_s_since_refresh": n / (load["insert_s"] + load["commit_s"] + (t4s - t4a)),
+                     "rows_per_s_full_refresh": n / (load["insert_s"] + load["commit_s"] + (t4 - t4v)),
                      "rows_per_s_with_publish": n / (t6 - t0 - undo_s - (t5 - t3)),
-                     "distinct_cards": cards,
                      "append_equals_refresh": differ == [] if verify else None,
                      "tables_differing": differ}
         previous = load_id
     out["loader"] = _ingest_with_loader(path, files)
     return out
+
+
+def _timed_load(con, kind: str, file: Path) -> dict:
+    """Insert a batch file as a new load and bring the rollups up to date (rollups_append), in
+    one transaction: the timed span of every ingest figure (insert, rollups, commit)."""
+    from warehouse import rollups_append
+    load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 FROM card_event").fetchone()[0]
+    t1 = time.perf_counter()
+    con.execute("BEGIN")
+    n = con.execute(INSERT_SQL[kind], {"file": str(file), "load": load_id}).fetchall()[0][0]
+    t2 = time.perf_counter()
+    rollups_append.append(con, [load_id])
+    t3 = time.perf_counter()
+    con.execute("COMMIT")
+    t4 = time.perf_counter()
+    cards = con.execute("SELECT count(DISTINCT patron_id) FROM card_event WHERE load_id = ?", [load_id]).fetchone()[0]
+    return {"rows": n, "load_id": load_id, "distinct_cards": cards, "insert_s": t2 - t1, "rollups_s": t3 - t2,
+            "commit_s": t4 - t3, "rows_per_s": n / (t4 - t1)}
 
 
 class _Discard(Exception):
@@ -262,7 +271,7 @@ def _sweep(path: Path, sizes: tuple[int, ...]) -> list[dict]:
     warehouse, then discarded: every batch lands on the same warehouse as the main one. How the
     rate depends on the batch: a batch costs its rows plus the distinct cards it touches, and
     those look-ups read the row groups of the batch's communities whatever its size."""
-    from warehouse import rollups_append, store
+    from warehouse import store
     out = []
     for n in sizes:
         files, _ = _make_events(path, n, stem=f"sweep-{n}", parquet_only=True)
@@ -270,20 +279,7 @@ def _sweep(path: Path, sizes: tuple[int, ...]) -> list[dict]:
             with store.publishing(path) as con:
                 bulk_settings(con)
                 _flush(con)
-                load_id = con.execute("SELECT greatest(coalesce(max(load_id), 0), 9999) + 1 "
-                                      "FROM card_event").fetchone()[0]
-                t1 = time.perf_counter()
-                con.execute("BEGIN")
-                got = con.execute(INSERT_SQL["parquet"], {"file": str(files["parquet"]), "load": load_id}).fetchall()[0][0]
-                t2 = time.perf_counter()
-                rollups_append.append(con, [load_id])
-                t2c = time.perf_counter()
-                con.execute("COMMIT")
-                t3 = time.perf_counter()
-                cards = con.execute("SELECT count(DISTINCT patron_id) FROM card_event WHERE load_id = ?",
-                                    [load_id]).fetchone()[0]
-                out.append({"rows": got, "distinct_cards": cards, "insert_s": t2 - t1, "rollups_s": t2c - t2,
-                            "commit_s": t3 - t2c, "rows_per_s": got / (t3 - t1)})
+                out.append(_timed_load(con, "parquet", files["parquet"]))
                 raise _Discard
         except _Discard:
             pass
