@@ -34,13 +34,12 @@ ENSURE_YEARS = """
 
 
 def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | None, loaded_by: str):
-    """Write one staged file; returns (load_id, ids of earlier loads it replaced, since): since is
-    the earliest date of the event rows it inserted or deleted (the rollups need recomputing
-    only from there on), or None when the rollups need a full refresh of the community (a file
-    that is not dated events: cards, rosters, enrollment, directories, ...).
-
-    Returns (load_id, replaced, since, deleted): deleted is the number of event rows of earlier
-    loads the file deleted (0: a pure append), None for a file that is not dated events."""
+    """Write one staged file; returns (load_id, replaced, since, deleted): the ids of earlier loads
+    it replaced; since, the earliest date of the event rows it inserted or deleted (the rollups
+    need recomputing only from there on), or None when the rollups need a full refresh of the
+    community (a file that is not dated events: cards, rosters, enrollment, directories, ...);
+    deleted, the number of event rows of earlier loads it deleted (0: a pure append), None for a
+    file that is not dated events."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
                 [load_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), loaded_by, staged.kind, staged.file,
@@ -52,10 +51,8 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
         "SELECT load_id FROM load_log l JOIN load_scope s USING (load_id) WHERE l.status = 'loaded' "
         "AND s.kind = ? AND l.community_id IS NOT DISTINCT FROM ? AND load_id <> ?",
         [staged.kind, community_id, load_id]).fetchall()]
-    since = WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier)
-    deleted = None   # event rows of earlier loads this file deleted (None: not a file of dated events)
-    if isinstance(since, tuple):
-        since, deleted = since
+    # Writers of dated events return (since, deleted); the others nothing.
+    since, deleted = WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier) or (None, None)
     if staged.quarantine:
         con.execute("INSERT INTO quarantine SELECT $l, line, problems, row_json FROM read_parquet($p)",
                     {"l": load_id, "p": str(staged.quarantine)})

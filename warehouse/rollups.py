@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from warehouse import store
+
 ROLLUP_TABLES = (
     "rollup_first_activity",
     "rollup_card_year",
@@ -65,13 +67,6 @@ CARD_YEAR = """
     INSERT INTO rollup_card_year
     SELECT patron_id, community_id, sy, eresource, hotspot FROM use_year ORDER BY community_id, sy
 """
-
-CARD_YEAR_TABLE = """
-    CREATE TABLE IF NOT EXISTS rollup_card_year (
-        patron_id BIGINT NOT NULL, community_id INTEGER NOT NULL, sy INTEGER NOT NULL,
-        eresource BOOLEAN NOT NULL, hotspot BOOLEAN NOT NULL)
-"""
-
 
 def card_year_kept(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether rollup_card_year is there and complete: filled (refresh(con) fills it for every
@@ -350,7 +345,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     # until refresh(con), and rollups_append.append refreshes instead meanwhile.
     everything = since is None and community_ids is None
     if everything:
-        con.execute(CARD_YEAR_TABLE)
+        store.create_schema(con)   # rollup_card_year, should the warehouse predate it
     card_year = everything or card_year_kept(con)
     if since is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year")

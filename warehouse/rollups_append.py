@@ -215,7 +215,6 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
     except _NotCurrent:
         # A people cell the batch's holders should have was missing: the rollups were not
         # current. Recompute everything of the batch's communities from the raw events.
-        _drop_append_tables(con)
         rollups.refresh(con, communities)
     finally:
         _drop_append_tables(con)

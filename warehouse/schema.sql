@@ -177,7 +177,7 @@ CREATE TABLE IF NOT EXISTS rollup_first_activity (
 
 -- One row per card and school year in which the card had at least one use (checkout, login or
 -- e-resource login): sy is the year the school year starts in (2015 for 2015-16). Kept so that
--- an append of new events updates the people counts from the batch alone (rollups.append).
+-- an append of new events updates the people counts from the batch alone (warehouse/rollups_append.py).
 CREATE TABLE IF NOT EXISTS rollup_card_year (
     patron_id     BIGINT NOT NULL,
     community_id  INTEGER NOT NULL,
