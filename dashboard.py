@@ -10,7 +10,11 @@ from pathlib import Path
 import streamlit as st
 
 import components
-from components import signin
+from components import guard, signin
+
+# Before anything else: no client may empty the caches, fetch a download it did not just click,
+# or read the server's metrics (components/guard.py).
+guard.install()
 
 HERE = Path(__file__).resolve().parent
 

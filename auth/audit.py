@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "audit.log"
-EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "download", "export")
+EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "download", "export",
+          "download_refused", "clear_cache_refused")
 
 _lock = threading.Lock()
 

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "config" / "access.toml"
 MODES = ("password", "oidc")
 DEFAULT_SESSION_MINUTES = 480
+MAX_SESSION_MINUTES = 43_200   # 30 days: longer is no session at all (and overflowed the clock)
 
 SETTINGS_KEYS = ("session_minutes", "mode", "oidc_provider")
 USER_KEYS = ("role", "community", "display_name", "password_hash")
@@ -149,9 +150,9 @@ def parse_settings(raw, path: Path) -> Settings:
         raise ConfigError(f"{path}: 'settings' must be a [settings] block")
     _no_unknown_keys(raw, SETTINGS_KEYS, f"{path}: [settings]")
     minutes = raw.get("session_minutes", DEFAULT_SESSION_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise ConfigError(f"{path}: [settings] session_minutes must be a positive whole number of "
-                          f"minutes, not {minutes!r}")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_SESSION_MINUTES:
+        raise ConfigError(f"{path}: [settings] session_minutes must be a whole number of minutes from 1 "
+                          f"to {MAX_SESSION_MINUTES} (30 days), not {minutes!r}")
     mode = raw.get("mode", "password")
     if mode not in MODES:
         raise ConfigError(f"{path}: [settings] mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}")

@@ -10,20 +10,19 @@ passed in (`now`), so tests need no sleeping.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
-import threading
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 
-from auth import passwords
+from auth import passwords, store
 from auth.config import AccessConfig, User
 from metrics.access import Viewer
 
 WRONG = "Wrong user name or password."
-FREE_FAILURES = 3
-MAX_DELAY = 300       # seconds
-FORGET_AFTER = 86400  # seconds: a throttle entry this quiet is dropped when the table grows
-MAX_ENTRIES = 10_000
+FREE_FAILURES = store.FREE_FAILURES
+MAX_DELAY = store.MAX_DELAY
 
 
 class SignInError(Exception):
@@ -38,40 +37,17 @@ class SessionExpired(SignInError):
     """The session is older than the access file's session_minutes."""
 
 
-class Throttle:
-    """Consecutive failures per lower-cased user name, in memory, shared by all sessions of
-    one dashboard process (a restart forgets them, which costs an attacker a restart)."""
+# The failures live in SQLite, not in the process (auth/store.py): no client message resets them,
+# and the check and the count are one transaction.
+Throttle = store.Attempts
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, dt.datetime]] = {}   # name -> (count, last failure)
 
-    @staticmethod
-    def delay(failures: int) -> int:
-        """Seconds to refuse attempts after this many consecutive failures."""
-        if failures < FREE_FAILURES:
-            return 0
-        return min(2 ** (failures - FREE_FAILURES), MAX_DELAY)
-
-    def wait(self, name: str, now: dt.datetime) -> float:
-        """Seconds until this user name may try again; 0 when it may now."""
-        with self._lock:
-            count, last = self._failures.get(name.casefold(), (0, now))
-        return max(0.0, self.delay(count) - (now - last).total_seconds())
-
-    def failed(self, name: str, now: dt.datetime) -> int:
-        """Count a failure; returns the consecutive failures so far."""
-        with self._lock:
-            count = self._failures.get(name.casefold(), (0, now))[0] + 1
-            self._failures[name.casefold()] = (count, now)
-            if len(self._failures) > MAX_ENTRIES:
-                self._failures = {k: v for k, v in self._failures.items()
-                                  if (now - v[1]).total_seconds() < FORGET_AFTER}
-            return count
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name.casefold(), None)
+def fingerprint(user: User | None) -> str | None:
+    """A hash of the user's password hash: a session signed in with another password (the
+    password was changed since) no longer matches. None for users without a hash (oidc)."""
+    if user is None or not user.password_hash:
+        return None
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:32]
 
 
 def authenticate(config: AccessConfig, username: str, password: str, *, now: dt.datetime,
@@ -82,13 +58,12 @@ def authenticate(config: AccessConfig, username: str, password: str, *, now: dt.
     name = username.strip()
     if not name or not password:
         raise SignInError("Enter a user name and a password.")
-    wait = throttle.wait(name, now)
+    wait = throttle.reserve(name, now)   # counted as a failure until it succeeds
     if wait > 0:
         raise Throttled(f"Too many failed sign-ins for this user name: try again in {math.ceil(wait)} s.")
     user = config.find(name)
     matches = passwords.verify(user.password_hash if user else passwords.dummy_hash(), password)
     if user is None or not matches:
-        throttle.failed(name, now)
         raise SignInError(WRONG)
     throttle.succeeded(name)
     return user.viewer()
@@ -102,16 +77,26 @@ class Session:
     display_name: str
     signed_in_at: dt.datetime
     expires_at: dt.datetime
+    fingerprint: str | None = None   # of the password hash signed in with (fingerprint())
+    token: str | None = None         # the session's row in auth/store.py, once registered
 
 
 def start_session(config: AccessConfig, viewer: Viewer, *, now: dt.datetime,
                   signed_in_at: dt.datetime | None = None) -> Session:
     """A session of the access file's length, from now (or from when the provider signed the
-    user in, in oidc mode)."""
+    user in, in oidc mode). Not registered yet: register() does that, after the audit entry."""
     user = config.find(viewer.user)
     start = signed_in_at or now
     return Session(viewer, user.label if user else viewer.user, start,
-                   start + dt.timedelta(minutes=config.settings.session_minutes))
+                   start + dt.timedelta(minutes=config.settings.session_minutes), fingerprint(user))
+
+
+def register(session: Session) -> Session:
+    """The session with its token in the sign-in store, where downloads check it and sign-out
+    ends it."""
+    token = store.new_session(session.viewer.user, session.fingerprint, session.signed_in_at,
+                              session.expires_at)
+    return dataclasses.replace(session, token=token)
 
 
 def check_session(session: Session, now: dt.datetime) -> Viewer:
@@ -131,11 +116,14 @@ def duration(span: dt.timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def still_valid(config: AccessConfig, session: Session) -> bool:
+def still_valid(config: AccessConfig, session: Session, now: dt.datetime | None = None) -> bool:
     """False when the access file no longer grants this session's user the same access (the
-    user was removed, or given another role or community): the change takes effect at once."""
+    user was removed, given another role or community, or another password), or the session
+    was ended in the store (signed out): the change takes effect at once."""
     user: User | None = config.find(session.viewer.user)
-    return user is not None and user.viewer() == session.viewer
+    if user is None or user.viewer() != session.viewer or fingerprint(user) != session.fingerprint:
+        return False
+    return store.session_live(session.token, now or dt.datetime.now(dt.UTC))   # no token: never valid
 
 
 # ------------------------------------------------------------------------------- OpenID Connect

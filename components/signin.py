@@ -14,13 +14,16 @@ exports go to the audit log (auth/audit.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
+import sqlite3
 
 import pandas as pd
 import streamlit as st
 
 from auth import audit, signin
+from auth import store as auth_store
 from auth import config as access
 from auth.config import AccessConfig, ConfigError
 from auth.signin import Session, SessionExpired, SignInError, Throttled
@@ -39,10 +42,9 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@st.cache_resource(show_spinner=False)
 def throttle() -> signin.Throttle:
-    """One throttle for the whole server process, so that opening a new browser tab does not
-    reset the count of failures."""
+    """The failed-attempt counts, in the sign-in store (auth/store.py): shared by every browser
+    session and process, and out of reach of Streamlit's caches (which a client can clear)."""
     return signin.Throttle()
 
 
@@ -80,17 +82,18 @@ def current_viewer() -> Viewer:
     return gate()
 
 
-def record_download(what: str, file_name: str, event: str = "download") -> None:
-    """Audit a download (or, with event="export", a briefing export): who, the scope on
-    screen, what and which file. Used as a download button's on_click callback."""
-    viewer = st.session_state.get(VIEWER) or DEMO_VIEWER
+def current_session() -> Session | None:
+    """The signed-in session of this browser session (None in the demo mode)."""
+    return st.session_state.get(SESSION)
+
+
+def screen_scope() -> dict | None:
+    """What the sidebar shows, for audit entries."""
     view = st.session_state.get("_view")
-    scope = None
-    if view is not None:
-        s = view.scope
-        scope = {"key": view.key, "school_year": s.school_year, "community": s.community, "cohort": s.cohort}
-    audit.record(event, user=viewer.user, role=viewer.role, community=viewer.community, scope=scope,
-                 detail={"what": what, "file": file_name})
+    if view is None:
+        return None
+    s = view.scope
+    return {"key": view.key, "school_year": s.school_year, "community": s.community, "cohort": s.cohort}
 
 
 # ------------------------------------------------------------------------------- demo mode
@@ -138,7 +141,7 @@ def _password(config: AccessConfig) -> Viewer:
     session: Session | None = st.session_state.get(SESSION)
     notice = st.session_state.pop(NOTICE, None)
     if session is not None:
-        if not signin.still_valid(config, session):
+        if not signin.still_valid(config, session, now()):
             _forget_session()
             notice = ("warning", "Your access was changed or removed: please sign in again.")
         else:
@@ -172,6 +175,9 @@ def _form(config: AccessConfig, notice: tuple[str, str] | None) -> None:
             return
         try:
             viewer = signin.authenticate(config, name, password, now=now(), throttle=throttle())
+        except sqlite3.Error as e:
+            st.error(_store_down(e), icon=":material/error:")
+            return
         except SignInError as e:
             tried = name.strip()[:100]
             if tried:
@@ -181,16 +187,40 @@ def _form(config: AccessConfig, notice: tuple[str, str] | None) -> None:
             st.error(str(e), icon=":material/error:")
             return
         _forget_session()
-        session = signin.start_session(config, viewer, now=now())
+        session = _open(signin.start_session(config, viewer, now=now()))
+        if session is None:
+            return
         st.session_state[SESSION] = session
-        _record("sign_in", viewer)
     st.rerun()
+
+
+def _open(session: Session, detail=None) -> Session | None:
+    """Audit the sign-in, then register the session; None (with the reason on the page) when
+    either cannot be written: nobody is signed in without an audit entry (fail closed)."""
+    try:
+        _record("sign_in", session.viewer, detail=detail)
+    except OSError as e:
+        st.error(f"Signing in is not possible right now: the audit log {audit.log_path()} cannot be "
+                 f"written ({e.strerror or e}), and nobody is let in without an audit entry. Tell the "
+                 "dashboard's administrator.", icon=":material/error:")
+        return None
+    try:
+        return signin.register(session)
+    except sqlite3.Error as e:
+        st.error(_store_down(e), icon=":material/error:")
+        return None
+
+
+def _store_down(e: Exception) -> str:
+    return (f"Signing in is not possible right now: the sign-in store {auth_store.store_path()} cannot "
+            f"be used ({e}). Tell the dashboard's administrator.")
 
 
 def _sign_out() -> None:
     session: Session | None = st.session_state.get(SESSION)
     if session is not None:
         _record("sign_out", session.viewer)
+        auth_store.end_session(session.token, now())   # its downloads are refused from now on
     _forget_session()
     st.session_state[NOTICE] = ("info", "You have signed out.")
 
@@ -224,9 +254,14 @@ def _oidc(config: AccessConfig) -> Viewer:
             "session_expired", session.viewer, detail={"signed_in_at": session.signed_in_at.isoformat()}))
         _login_prompt(provider, ("warning", str(e)))
         st.stop()
-    if st.session_state.get(SESSION) != session:   # first run of this browser session
+    held: Session | None = st.session_state.get(SESSION)
+    if held is None or dataclasses.replace(held, token=None) != session:   # first run of this browser session
+        session = _open(session, detail={"provider": provider or "default"})
+        if session is None:
+            st.stop()
         st.session_state[SESSION] = session
-        _record("sign_in", viewer, detail={"provider": provider or "default"})
+    else:
+        session = held
     _signed_in(session, on_sign_out=None)
     return viewer
 
@@ -275,6 +310,7 @@ def _signed_in(session: Session, on_sign_out) -> None:
             st.button("Sign out", key="sign_out", on_click=on_sign_out, icon=":material/logout:")
         elif st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _record("sign_out", v)
+            auth_store.end_session(session.token, now())
             _forget_session()
             st.logout()
 

@@ -6,7 +6,7 @@ import streamlit as st
 import briefing
 import components as ui
 from briefing import content, figures, render
-from components.signin import record_download
+from components import exports
 from metrics.access import Viewer
 from metrics.scope import Scope
 
@@ -52,9 +52,9 @@ with side:
     st.subheader("Download")
     for name, data in made["files"].items():
         kind = name.rsplit(".", 1)[1]
-        st.download_button(made["labels"].get(name, name), data, file_name=name, mime=MIME[kind], key=f"dl-{name}",
-                           icon=":material/download:", width="stretch", on_click=record_download,
-                           args=(f"briefing {kind}", name, "export"))  # audited
+        exports.download_button(made["labels"].get(name, name), lambda data=data: data, file_name=name,
+                                mime=MIME[kind], key=f"dl-{name}", what=f"briefing {kind}", event="export",
+                                icon=":material/download:", width="stretch")  # checked and audited when clicked
     st.caption("Every figure follows the dashboard's rules: counts under 10 show as “<10”, and "
                "no sentence states a change the numbers do not support.")
 

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 import components as ui
+from components import exports
 from ingest import annotations, load, templates
 from ingest.layouts import LAYOUTS, RAW_ID, norm
 from ingest.reading import DELIMITERS
@@ -223,9 +224,9 @@ if kind in templates.NO_TEMPLATE:
             "no template needed.", icon=":material/info:")
 else:
     tcol, lcol = st.columns([1, 3])
-    tcol.download_button(f"Download template", templates.template_csv(kind), file_name=f"template-{kind}.csv",
-                         mime="text/csv", icon=":material/download:", on_click="ignore", key="ld_template",
-                         help="A CSV with the column headings and one example row.")
+    exports.download_button("Download template", lambda: templates.template_csv(kind), file_name=f"template-{kind}.csv",
+                            mime="text/csv", icon=":material/download:", key="ld_template", what=f"template {kind}",
+                            where=tcol, help="A CSV with the column headings and one example row.")
     with lcol.expander("The columns, and other headings each may have"):
         st.dataframe(pd.DataFrame([{"Column": c.name, "Type": templates.TYPE_DOC[c.type],
                                     "Required": "yes" if c.required else "no",

@@ -24,6 +24,15 @@ def auth_files(tmp_path_factory):
         yield folder
 
 
+@pytest.fixture(autouse=True)
+def auth_store(tmp_path, monkeypatch):
+    """A fresh sign-in store (failed attempts, sessions) per test: it is a file now, shared by
+    every process that uses it, so one test's failures must not throttle the next."""
+    path = tmp_path / "signin.sqlite3"
+    monkeypatch.setenv("LCC_AUTH_STORE", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_path(tmp_path_factory):
     """A demo warehouse file built with the default seed and scale.

@@ -57,11 +57,15 @@ def sign_in(at: AppTest, user: str = "ops", community: str | None = None, *, min
             signed_in_at: dt.datetime | None = None) -> AppTest:
     """Start the app already signed in as this user (a session as the sign-in form leaves it);
     the user must be in the access file. Call before the first at.run()."""
+    from auth import config, signin
     from auth.signin import Session
     from metrics.access import Viewer
     start = signed_in_at or dt.datetime.now(dt.UTC)
     viewer = Viewer(user, "community" if community else "program", community)
-    at.session_state["_auth_session"] = Session(viewer, user.title(), start, start + dt.timedelta(minutes=minutes))
+    access = config.load()
+    fingerprint = signin.fingerprint(access.find(user) if access else None)
+    session = signin.register(Session(viewer, user.title(), start, start + dt.timedelta(minutes=minutes), fingerprint))
+    at.session_state["_auth_session"] = session
     return at
 
 

@@ -122,7 +122,9 @@ def test_init_writes_settings_and_refuses_to_overwrite(access, monkeypatch, caps
     assert run(monkeypatch, capsys, "init", "--force")[0] == 0
     assert config.load(access).settings.mode == "password"
     code, _, err = run(monkeypatch, capsys, "init", "--force", "--session-minutes", "0")
-    assert code == 1 and "session_minutes must be a positive whole number" in err
+    assert code == 1 and "session_minutes must be a whole number of minutes from 1 to 43200" in err
+    code, _, err = run(monkeypatch, capsys, "init", "--force", "--session-minutes", "99999999999")
+    assert code == 1 and "session_minutes must be a whole number of minutes from 1 to 43200 (30 days), not 99999999999" in err
 
 
 def test_oidc_users_are_added_by_e_mail_without_a_password(access, monkeypatch, capsys):

@@ -72,7 +72,10 @@ community = "denver"
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[settings]\nsession_minutes = 0', "[settings] session_minutes must be a positive whole number of minutes, not 0"),
+    ('[settings]\nsession_minutes = 0', "[settings] session_minutes must be a whole number of minutes from 1 to 43200 (30 days), not 0"),
+    ('[settings]\nsession_minutes = 99999999999', "session_minutes must be a whole number of minutes from 1 to 43200 (30 days), not 99999999999"),
+    ('[settings]\nsession_minutes = 43201', "not 43201"),
+    ('[settings]\nsession_minutes = "480"', "not '480'"),
     ('[settings]\nsession_minutes = -5', "not -5"),
     ('[settings]\nsession_minutes = 1.5', "not 1.5"),
     ('[settings]\nsession_minutes = true', "not True"),

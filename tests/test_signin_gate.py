@@ -15,11 +15,9 @@ from tests.dashboard_support import CMS, PASSWORD, metrics, open_app, sign_in, t
 
 @pytest.fixture(autouse=True)
 def fresh(tmp_path, monkeypatch):
-    """A fresh audit log per test, and a fresh process-wide throttle."""
+    """A fresh audit log per test, and so a fresh sign-in store beside it."""
     monkeypatch.setenv("LCC_AUDIT_LOG", str(tmp_path / "audit.log"))
-    signin.throttle.clear()
     yield
-    signin.throttle.clear()
 
 
 @pytest.fixture
