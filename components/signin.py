@@ -141,19 +141,19 @@ def _password(config: AccessConfig) -> Viewer:
     session: Session | None = st.session_state.get(SESSION)
     notice = st.session_state.pop(NOTICE, None)
     if session is not None:
-        if not signin.still_valid(config, session, now()):
+        try:
+            viewer = signin.check_session(session, now())
+        except SessionExpired as e:
+            _record("session_expired", session.viewer, detail={"signed_in_at": session.signed_in_at.isoformat()})
             _forget_session()
-            notice = ("warning", "Your access was changed or removed: please sign in again.")
+            notice = ("warning", str(e))
         else:
-            try:
-                viewer = signin.check_session(session, now())
-            except SessionExpired as e:
-                _record("session_expired", session.viewer, detail={"signed_in_at": session.signed_in_at.isoformat()})
-                _forget_session()
-                notice = ("warning", str(e))
-            else:
+            # Removed, another role or community, another password, or signed out elsewhere.
+            if signin.still_valid(config, session, now()):
                 _signed_in(session, on_sign_out=_sign_out)
                 return viewer
+            _forget_session()
+            notice = ("warning", "Your access was changed or removed: please sign in again.")
     _form(config, notice)
     st.stop()
 
