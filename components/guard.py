@@ -28,7 +28,7 @@ from auth import audit
 ISSUED_FOR = 60   # seconds an address made by a click may be fetched, once
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
-_issued: dict[str, float] = {}   # file id -> when execute_deferred made it
+_issued: dict[str, tuple[float, str]] = {}   # file id -> (when execute_deferred made it, for which session)
 
 
 def install() -> None:
@@ -73,9 +73,10 @@ def _guard_media(manager) -> None:
     get_file = storage.get_file
 
     def execute_deferred(file_id: str) -> str:
+        entry = manager._deferred_callables.get(file_id) or {}
         url = execute(file_id)   # runs exports.server's check and audit; raises when refused
         with _lock:
-            _issued[_file_id(url)] = time.monotonic()
+            _issued[_file_id(url)] = (time.monotonic(), entry.get("session_id", ""))
         return url
 
     def guarded_get_file(filename: str):
@@ -84,9 +85,9 @@ def _guard_media(manager) -> None:
             return found   # pictures on the page (st.image) are dropped with the session's run
         with _lock:
             made = _issued.pop(_file_id(filename), None)
-            for stale in [k for k, t in _issued.items() if time.monotonic() - t > ISSUED_FOR]:
+            for stale in [k for k, (t, _) in _issued.items() if time.monotonic() - t > ISSUED_FOR]:
                 del _issued[stale]
-        if made is None or time.monotonic() - made > ISSUED_FOR:
+        if made is None or time.monotonic() - made[0] > ISSUED_FOR:
             raise MediaFileStorageError(f"{filename}: a download is served once, to the click that made it")
         return found
 
@@ -102,6 +103,24 @@ def _guard_media(manager) -> None:
     manager.execute_deferred = execute_deferred
     storage.get_url = get_url
     storage.get_file = guarded_get_file
+
+
+def revoke(session_id: str | None) -> int:
+    """Forget the files made for this Streamlit session and not fetched yet (at sign-out):
+    their addresses answer 404 from now on. Returns how many."""
+    if not session_id:
+        return 0
+    with _lock:
+        gone = [k for k, (_, sid) in _issued.items() if sid == session_id]
+        for k in gone:
+            del _issued[k]
+    return len(gone)
+
+
+def current_session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None
 
 
 def _guard_metrics(stats) -> None:

@@ -27,7 +27,7 @@ from auth import store as auth_store
 from auth import config as access
 from auth.config import AccessConfig, ConfigError
 from auth.signin import Session, SessionExpired, SignInError, Throttled
-from components import data
+from components import data, guard
 from metrics import catalog
 from metrics.access import PROGRAM, Viewer
 
@@ -221,6 +221,7 @@ def _sign_out() -> None:
     if session is not None:
         _record("sign_out", session.viewer)
         auth_store.end_session(session.token, now())   # its downloads are refused from now on
+    guard.revoke(guard.current_session_id())           # and files made but not fetched yet
     _forget_session()
     st.session_state[NOTICE] = ("info", "You have signed out.")
 
@@ -311,6 +312,7 @@ def _signed_in(session: Session, on_sign_out) -> None:
         elif st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _record("sign_out", v)
             auth_store.end_session(session.token, now())
+            guard.revoke(guard.current_session_id())
             _forget_session()
             st.logout()
 

@@ -19,11 +19,11 @@ from tests.ws_support import ROOT, Client, fetch, server, texts, widgets
 
 @pytest.fixture(scope="module")
 def dashboard(demo_path, tmp_path_factory):
-    """The dashboard on the demo warehouse with an access file (user ops, PASSWORD), its own
+    """The dashboard on the demo warehouse with an access file (users ops and victim, PASSWORD), its own
     audit log and sign-in store."""
     folder = tmp_path_factory.mktemp("guarded")
     mp = pytest.MonkeyPatch()
-    access = write_access_file(folder / "access.toml", mp)
+    access = write_access_file(folder / "access.toml", mp, {"ops": None, "victim": None})
     mp.undo()
     env = {"LCC_WAREHOUSE": str(demo_path), "LCC_ACCESS_FILE": str(access),
            "LCC_AUDIT_LOG": str(folder / "audit.log"), "LCC_AUTH_STORE": str(folder / "signin.sqlite3")}
@@ -51,7 +51,7 @@ def test_clear_cache_over_the_websocket_resets_no_throttle(dashboard):
     url, folder = dashboard
     attempts = store.Attempts(folder / "signin.sqlite3")
     now = dt.datetime.now(dt.UTC)
-    for _ in range(3):
+    for _ in range(8):   # eight failures: the next attempts wait 32 s
         attempts.failed("victim", now)
     client = Client(url)
     try:
@@ -62,6 +62,7 @@ def test_clear_cache_over_the_websocket_resets_no_throttle(dashboard):
         shown = texts(sign_in(client, "victim", PASSWORD))
         assert "Too many failed sign-ins for this user name" in shown
         assert attempts.wait("victim", dt.datetime.now(dt.UTC)) > 0
+        assert [e["detail"] for e in audit.read(folder / "audit.log") if e["event"] == "sign_in_failed"] == ["throttled"]
     finally:
         client.close()
 
@@ -109,8 +110,9 @@ def test_an_export_is_served_once_to_its_click_and_never_after_sign_out(dashboar
         assert fetch(url + again.deferred_file.url)[0] == 404      # the address made before sign-out
         refused = client.deferred(buttons[0].deferred_file_id)     # the old button, asked for directly
         assert refused.error_msg and not refused.deferred_file.url
-        assert "signed out" in str(audit.read(folder / "audit.log")[-1]["detail"]) or \
-            audit.read(folder / "audit.log")[-1]["event"] == "sign_out"
+        last = audit.read(folder / "audit.log")[-1]
+        assert (last["event"], last["user"], last["detail"]["reason"]) == \
+            ("download_refused", "ops", "signed out, or access changed")
     finally:
         client.close()
 

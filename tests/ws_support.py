@@ -70,6 +70,7 @@ class Client:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.session_id = ""
         self.ws = websocket.create_connection(url.replace("http", "ws", 1) + "/_stcore/stream",
                                               subprotocols=["streamlit"], timeout=120)
 
@@ -102,7 +103,9 @@ class Client:
         while True:
             fwd = self.receive()
             kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+            if kind == "new_session":
+                self.session_id = fwd.new_session.initialize.session_id
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 elements.append(fwd.delta.new_element)
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -114,6 +117,7 @@ class Client:
         """Ask for a deferred download as the page's button does; the backend operation response."""
         msg = BackMsg()
         msg.backend_operation_request.request_id = uuid.uuid4().hex
+        msg.backend_operation_request.session_id = self.session_id
         msg.backend_operation_request.deferred_file.file_id = file_id
         self.send(msg)
         while True:
