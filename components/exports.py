@@ -5,8 +5,9 @@ address copied from the page kept working after sign-out and after the tab close
 audit line. Here the button carries a callable instead (Streamlit's deferred download): when
 the viewer clicks, the server re-reads the access file, checks that the session that drew the
 button is still signed in with the same access and password, writes the audit entry, and only
-then makes the file. components/guard.py serves such a file once, within a minute, and refuses
-every other downloadable file, so no address outlives its click.
+then makes the file. components/guard.py serves such a file only to its click (twice at most,
+within a minute, never after sign-out) and refuses every other downloadable file, so no address
+outlives its click.
 """
 from __future__ import annotations
 

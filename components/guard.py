@@ -4,7 +4,8 @@ which it has no option to turn them off (checked in Streamlit 1.67's source):
 - the `clear_cache` websocket message (AppSession._handle_clear_cache_request) empties every
   st.cache_data and st.cache_resource of the process, for every user: refused, and audited;
 - /media/<id> serves every download_button's file to whoever has the address, with no session:
-  a downloadable file is served only once, within ISSUED_FOR seconds, and only when it was made
+  a downloadable file is served only to the click that made it (FETCHES requests within
+  ISSUED_FOR seconds, revoked at sign-out), and only when it was made
   through components/exports.py's checked, audited callable (MediaFileManager.execute_deferred);
 - /_stcore/metrics tells anyone the sessions, caches and memory of the process: it reports nothing.
 
@@ -25,10 +26,11 @@ from streamlit.runtime.memory_media_file_storage import get_extension_for_mimety
 
 from auth import audit
 
-ISSUED_FOR = 60   # seconds an address made by a click may be fetched, once
+ISSUED_FOR = 60   # seconds an address made by a click may be fetched
+FETCHES = 2       # Streamlit's own page fetches the address to check it, then downloads it
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
-_issued: dict[str, tuple[float, str]] = {}   # file id -> (when execute_deferred made it, for which session)
+_issued: dict[str, list] = {}   # file id -> [when execute_deferred made it, for which session, fetches left]
 
 
 def install() -> None:
@@ -76,19 +78,24 @@ def _guard_media(manager) -> None:
         entry = manager._deferred_callables.get(file_id) or {}
         url = execute(file_id)   # runs exports.server's check and audit; raises when refused
         with _lock:
-            _issued[_file_id(url)] = (time.monotonic(), entry.get("session_id", ""))
+            _issued[_file_id(url)] = [time.monotonic(), entry.get("session_id", ""), FETCHES]
         return url
 
     def guarded_get_file(filename: str):
         found = get_file(filename)
         if found.kind != MediaFileKind.DOWNLOADABLE:
             return found   # pictures on the page (st.image) are dropped with the session's run
+        key = _file_id(filename)
         with _lock:
-            made = _issued.pop(_file_id(filename), None)
-            for stale in [k for k, (t, _) in _issued.items() if time.monotonic() - t > ISSUED_FOR]:
+            for stale in [k for k, (t, _, _) in _issued.items() if time.monotonic() - t > ISSUED_FOR]:
                 del _issued[stale]
-        if made is None or time.monotonic() - made[0] > ISSUED_FOR:
-            raise MediaFileStorageError(f"{filename}: a download is served once, to the click that made it")
+            made = _issued.get(key)
+            if made is not None:
+                made[2] -= 1
+                if made[2] <= 0:
+                    del _issued[key]
+        if made is None:
+            raise MediaFileStorageError(f"{filename}: a download is served only to the click that made it")
         return found
 
     def get_url(file_id: str) -> str:
@@ -111,7 +118,7 @@ def revoke(session_id: str | None) -> int:
     if not session_id:
         return 0
     with _lock:
-        gone = [k for k, (_, sid) in _issued.items() if sid == session_id]
+        gone = [k for k, (_, sid, _) in _issued.items() if sid == session_id]
         for k in gone:
             del _issued[k]
     return len(gone)
