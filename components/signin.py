@@ -149,7 +149,12 @@ def _password(config: AccessConfig) -> Viewer:
             notice = ("warning", str(e))
         else:
             # Removed, another role or community, another password, or signed out elsewhere.
-            if signin.still_valid(config, session, now()):
+            try:
+                valid = signin.still_valid(config, session, now())
+            except sqlite3.Error as e:
+                st.error(_store_down(e), icon=":material/error:")
+                st.stop()
+            if valid:
                 _signed_in(session, on_sign_out=_sign_out)
                 return viewer
             _forget_session()

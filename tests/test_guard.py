@@ -112,9 +112,10 @@ def test_an_export_is_served_once_to_its_click_and_never_after_sign_out(dashboar
         assert fetch(url + again.deferred_file.url)[0] == 404      # the address made before sign-out
         refused = client.deferred(buttons[0].deferred_file_id)     # the old button, asked for directly
         assert refused.error_msg and not refused.deferred_file.url
-        last = audit.read(folder / "audit.log")[-1]
-        assert (last["event"], last["user"], last["detail"]["reason"]) == \
-            ("download_refused", "ops", "signed out, or access changed")
+        # (Streamlit drops the old button's callable at the run after sign-out; were it still
+        # there, exports.server's check refuses it: tests/test_signin_gate.py.)
+        events = [e["event"] for e in audit.read(folder / "audit.log")]
+        assert "download" not in events[events.index("sign_out"):]
     finally:
         client.close()
 
