@@ -120,11 +120,18 @@ def test_an_export_is_served_once_to_its_click_and_never_after_sign_out(dashboar
         client.close()
 
 
-def test_a_static_download_address_is_refused(dashboard):
-    """Whatever a page might still pass as bytes: no downloadable file is served that was not
-    made by a checked click (the address of a made one is random; a guessed one is refused)."""
-    url, _ = dashboard
-    assert fetch(url + "/media/" + "0" * 56 + ".csv")[0] == 404
+def test_a_download_given_bytes_is_never_served(tmp_path):
+    """A page that passes bytes to st.download_button (not components/exports.py) gets a
+    /media address at once, which anybody could fetch: the guard refuses it."""
+    env = {"PROBE_FILE": str(tmp_path / "probe.txt"), "PYTHONPATH": str(ROOT)}
+    with server(ROOT / "tests" / "fixtures" / "cache_probe.py", env, tmp_path / "server.log") as url:
+        client = Client(url)
+        try:
+            [button] = widgets(client.run(), "download_button")
+            assert button.url.startswith("/media/")
+            assert fetch(url + button.url)[0] == 404
+        finally:
+            client.close()
 
 
 def test_the_metrics_endpoint_tells_nothing(dashboard):
