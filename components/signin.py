@@ -4,7 +4,8 @@
   synthetic data. Real data without an access file is refused outright: never an open
   program-wide login on real data.
 - mode "password": a sign-in form; the session lives in st.session_state and expires after
-  the access file's session_minutes. Failures are throttled per user name, process-wide.
+  the access file's session_minutes. Failures are throttled per user name in the sign-in store
+  (auth/store.py), which no client message can reset.
 - mode "oidc": Streamlit's own st.login with a provider from .streamlit/secrets.toml; the
   e-mail address it reports must be a user in the access file.
 
