@@ -84,6 +84,10 @@ def browser(tmp_path_factory):
 def _wait_until_idle(page, timeout_s: float = 60) -> None:
     """Streamlit renders in steps: wait for the app to stop running and the page to settle."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
+    # The first session after a server start shows an empty page while its first run imports
+    # everything (over 10 s on a loaded machine), with no running indicator yet: wait for the
+    # script's own first heading before looking for quiet.
+    page.wait_for_selector('[data-testid="stMain"] [data-testid="stHeading"]', timeout=timeout_s * 2000)
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
