@@ -12,10 +12,13 @@ import datetime as dt
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from ingest import counter_rules as rules
+from ingest.reading import ENCODING_NAMES, decode_bytes
 
 COLUMNS = [
     "report_id", "release", "platform", "title", "data_type",
@@ -42,6 +45,14 @@ HEADER_KEYS = {
 MONTH_FORMATS = ("%b-%Y", "%b %Y", "%B-%Y", "%B %Y", "%Y-%m", "%Y-%m-%d", "%m/%Y", "%b-%y")
 # A totals row written by some vendors: "Total", "Totals", "Grand Total", "Total for all titles".
 TOTALS_ROW = re.compile(r"(grand\s+)?totals?(\s+for\s+all\b.*)?:?", re.IGNORECASE)
+# A vendor's summary row with no Metric_Type: "All Platforms", "Total searches", "Sum".
+SUMMARY_ROW = re.compile(r"(all|total|totals|grand\s+total|sum|summary)\b.*", re.IGNORECASE)
+# The draft-era Reporting_Period of COUNTER's early R5 examples: "2017-01-01 to 2017-06-30".
+DRAFT_PERIOD = re.compile(r"\s*(\d{4}-\d{2}(?:-\d{2})?)\s+(?:to|-|–)\s+(\d{4}-\d{2}(?:-\d{2})?)\s*")
+# A COUNTER Release 4 report names itself in its first cell: "Journal Report 1 (R4)".
+R4_TITLE = re.compile(r"\s*(journal|book|database|platform|multimedia|title)\s+report\s+(\d+\s*\w*)"
+                      r"(?:\s*\(R4\)|.*\brelease\s*4\b).*", re.IGNORECASE)
+MAX_JSON_DEPTH = 64  # a SUSHI report nests about 8 levels; far deeper is not a report
 
 
 class CounterError(ValueError):
@@ -80,11 +91,25 @@ class CounterReport:
     begin_date: dt.date
     end_date: dt.date
     rows: pd.DataFrame
+    # What was assumed to read the file (empty = 0, summary rows skipped, ...), for the report.
+    warnings: list[Note] = field(default_factory=list)
+    no_usage: bool = False   # a "no usage" report: rows are zeros for its period and metrics
+
+
+@dataclass
+class Note:
+    """A warning: the file was read, assuming what `problem` says."""
+    problem: str
+    expected: str
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
 
 
 def read_counter_report(path: str | Path) -> CounterReport:
     path = Path(path)
     unit = "line"
+    notes: list[Note] = []
     try:
         data = path.read_bytes()
         if not data:
@@ -92,33 +117,39 @@ def read_counter_report(path: str | Path) -> CounterReport:
                                "a COUNTER R5 report (TSV, CSV, XLSX or SUSHI JSON)")
         if data.startswith(b"PK\x03\x04"):
             unit = "row"
-            return _read_tabular(_xlsx_rows(path))
+            return _read_tabular(_xlsx_rows(path), notes)
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             raise CounterError("this is a legacy Excel .xls workbook",
                                "the report saved as XLSX, TSV, CSV or JSON")
-        text = _decode(data)
+        text, encoding = decode_bytes(data)
+        if encoding not in ("utf-8", "utf-16"):
+            notes.append(Note(f"read as {encoding} ({ENCODING_NAMES[encoding]}) and converted to UTF-8",
+                              "UTF-8"))
         if not text.strip():
             raise CounterError("the file contains only blank lines",
                                "a COUNTER R5 report header starting with Report_Name")
-        if text.lstrip()[:1] in ("{", "["):
+        if text.lstrip()[:1] in ("{", "[", '"'):
             unit = "json"
-            return _read_json(text)
-        return _read_tabular(_text_rows(text))
+            return _read_json(text, notes)
+        if text.lstrip()[:1] == "<":
+            raise _xml_error(text)
+        return _read_tabular(_text_rows(text), notes)
     except CounterError as err:
         err.file, err.unit = str(path), unit
         raise
 
 
+def _xml_error(text: str) -> CounterError:
+    head = text[:4000]
+    if re.search(r"counter|sushi|ReportResponse", head, re.IGNORECASE):
+        return CounterError("this is a COUNTER Release 4 SUSHI XML response; Release 4 is not supported",
+                            rules.r4_expected(None), line=1, value=_shorten(head.strip(), 120))
+    return CounterError("this is an XML or HTML file, not a COUNTER report",
+                        "a COUNTER R5 report (TSV, CSV, XLSX or SUSHI JSON)", line=1,
+                        value=_shorten(head.strip(), 120))
+
+
 # ---------------------------------------------------------------- raw cells
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel "Unicode text" export
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _text_rows(text: str) -> list[tuple[int, list[str]]]:
@@ -168,18 +199,38 @@ def _cell_text(value) -> str:
 # ---------------------------------------------------------------- tabular
 
 
-def _read_tabular(rows: list[tuple[int, list[str]]]) -> CounterReport:
+def _read_tabular(rows: list[tuple[int, list[str]]], notes: list[Note]) -> CounterReport:
     if not any(_nonblank(cells) for _, cells in rows):
         raise CounterError("the file contains only blank lines",
                            "a COUNTER R5 report header starting with Report_Name")
+    _refuse_release_4(rows)
     h = _column_header_index(rows)
-    meta = _tabular_meta(rows[:h], rows[h][0])
+    meta = _tabular_meta(rows[:h], rows[h], notes)
     layout = _column_layout(*rows[h], meta)
-    data = [(line, cells) for line, cells in rows[h + 1:]
-            if _nonblank(cells) and not TOTALS_ROW.fullmatch(_nonblank(cells)[0])]
-    if not data:
-        _raise_empty(meta, line=rows[h][0])
-    records = [r for line, cells in data for r in _row_records(line, cells, layout, meta)]
+    summary = _Summary(layout, meta)
+    records, n_data = [], 0
+    for line, cells in rows[h + 1:]:
+        label = (_nonblank(cells) or [""])[0]
+        if not label:
+            continue
+        if TOTALS_ROW.fullmatch(label):
+            summary.skip(line, label)
+            continue
+        if not _cell(cells, layout, "metric_type") and SUMMARY_ROW.fullmatch(label):
+            summary.check(line, cells, label)
+            continue
+        row = _row_records(line, cells, layout, meta)
+        n_data += 1
+        summary.add(row)
+        records.extend(row)
+    summary.note()
+    if layout["empty_cells"]:
+        first, n = layout["empty_cells"][0], len(layout["empty_cells"])
+        meta["notes"].append(Note(f"{n} empty month cell(s) read as 0: each row's Reporting_Period_Total "
+                                  "equals its months with empty as 0", "a count in every month column",
+                                  line=first[0], column=first[1]))
+    if not n_data and not summary.seen:
+        return _no_usage(meta, line=rows[h][0], months=[m for _, m in layout["months"]])
     return _report(meta, records)
 
 
@@ -189,6 +240,25 @@ def _nonblank(cells: list[str]) -> list[str]:
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def _cell(cells, layout, name):
+    i = layout["index"].get(name)
+    return cells[i] if i is not None and i < len(cells) and cells[i] else None
+
+
+def _refuse_release_4(rows):
+    """A COUNTER 4 report: say so, and what to ask for, instead of 'not a COUNTER R5 report'."""
+    for line, cells in rows[:12]:
+        first = (_nonblank(cells) or [""])[0]
+        m = R4_TITLE.fullmatch(first)
+        if m:
+            r4_id = R4_NAMES_PREFIX[m.group(1).lower()] + re.sub(r"\s+", "", m.group(2)).upper()
+            raise CounterError(f"this is a COUNTER Release 4 report ({first.strip()}); Release 4 is not "
+                               "supported", rules.r4_expected(r4_id), line=line, value=first)
+
+
+R4_NAMES_PREFIX = rules.R4_NAMES
 
 
 def _column_header_index(rows) -> int:
@@ -221,13 +291,15 @@ def _row_after_header_block(rows):
     return None
 
 
-def _tabular_meta(header_rows, header_line: int) -> dict:
+def _tabular_meta(header_rows, column_header, notes: list[Note]) -> dict:
+    header_line = column_header[0]
     fields = {}
     for line, cells in header_rows:
         if cells and _norm(cells[0]) in HEADER_KEYS:
             fields[_norm(cells[0])] = (line, cells[1] if len(cells) > 1 else "")
+    blank = not any(v for _, v in fields.values())   # headerless, or a header block left empty
     for key, label in (("report_id", "Report_ID"), ("release", "Release")):
-        if key not in fields:
+        if key not in fields and not blank:
             raise CounterError(f"the header block has no {label} row (truncated or not COUNTER?)",
                                f"a '{label}' row in the header above the column headers",
                                line=header_line)
@@ -236,17 +308,54 @@ def _tabular_meta(header_rows, header_line: int) -> dict:
         return fields.get(key, (None, ""))[1]
 
     meta = {
-        "report_id": _report_id(*fields["report_id"]),
-        "release": _release(*fields["release"]),
         "report_name": value("report_name"),
         "institution_name": value("institution_name") or None,
         "platform": value("platform") or _text_filters(value("report_filters")).get("platform"),
         "exceptions": value("exceptions"),
-        "begin": None, "end": None,
+        "metric_types": _metric_list(value("metric_types")),
+        "begin": None, "end": None, "notes": notes, "inferred": False,
     }
+    if blank:
+        meta.update(_infer_tabular_type(*column_header))
+    else:
+        meta["report_id"] = _report_id(*fields["report_id"])
+        meta["release"] = _release(*fields["release"])
     if "reporting_period" in fields:
-        meta["begin"], meta["end"] = _reporting_period(*fields["reporting_period"])
+        meta["begin"], meta["end"] = _reporting_period(*fields["reporting_period"], notes)
     return meta
+
+
+def _infer_tabular_type(line: int, cells: list[str]) -> dict:
+    """A headerless export (or an empty header block): the master report of the family its item
+    column names (Database: DR, Title: TR, Item: IR, none: PR), the release from a column only
+    one release has (Section_Type: 5.0). Refused when the release is not plain."""
+    names = {_norm(c) for c in cells if c}
+    family = next((f for col, f in rules.FAMILY_BY_TITLE.items() if col in names), "PR")
+    release = "5.0" if "section_type" in names else None
+    return {"report_id": family, "release": release, "inferred": True, "infer_line": line,
+            "infer_columns": " | ".join(_nonblank(cells))}
+
+
+def _settle_inferred_release(meta: dict, data_types: set[str]) -> None:
+    if not meta.get("inferred") or meta["release"]:
+        return
+    if data_types & rules.ONLY_51_DATA_TYPES and not data_types & rules.ONLY_50_DATA_TYPES:
+        meta["release"] = "5.1"
+    elif data_types & rules.ONLY_50_DATA_TYPES and not data_types & rules.ONLY_51_DATA_TYPES:
+        meta["release"] = "5.0"
+    else:
+        raise CounterError("the report has no header and its COUNTER release (5.0 or 5.1) cannot be "
+                           "told from its columns or Data_Type values",
+                           "the report with its COUNTER header block (Report_ID, Release, ...)",
+                           line=meta["infer_line"], value=meta["infer_columns"])
+
+
+def _metric_list(text: str) -> tuple[str, ...]:
+    found = []
+    for part in re.split(r"[;|,]", text or ""):
+        wanted = _norm(part)
+        found += [m for m in METRIC_TYPES if wanted and _norm(m) == wanted]
+    return tuple(found)
 
 
 def _text_filters(text: str) -> dict:
@@ -254,9 +363,16 @@ def _text_filters(text: str) -> dict:
     return {_norm(k): v.strip() for k, v in pairs}
 
 
-def _reporting_period(line: int, text: str):
+def _reporting_period(line: int, text: str, notes: list[Note]):
     found = _text_filters(text)
+    draft = DRAFT_PERIOD.fullmatch(text)
     try:
+        if draft and "begin_date" not in found:
+            period = _date(draft.group(1)), _date(draft.group(2), end=True)
+            notes.append(Note("the draft-era Reporting_Period form was read as Begin_Date and End_Date",
+                              "'Begin_Date=YYYY-MM-DD; End_Date=YYYY-MM-DD'", line=line,
+                              column="Reporting_Period", value=text))
+            return period
         return _date(found["begin_date"]), _date(found["end_date"], end=True)
     except (KeyError, ValueError):
         raise CounterError("the Reporting_Period cannot be read",
@@ -281,7 +397,8 @@ def _column_layout(line: int, cells: list[str], meta: dict) -> dict:
                            "month columns such as Jan-2016 after Reporting_Period_Total",
                            line=line, column=cells[start - 1])
     _check_unique_months(line, cells, months)
-    return {"index": index, "title": title and title.lower(), "months": months, "cells": cells}
+    return {"index": index, "title": title and title.lower(), "months": months, "cells": cells,
+            "empty_cells": []}
 
 
 def _month_column(line: int, text: str, meta: dict) -> dt.date:
@@ -307,20 +424,33 @@ def _row_records(line: int, cells: list[str], layout: dict, meta: dict):
     index, header = layout["index"], layout["cells"]
 
     def cell(name):
-        i = index.get(name)
-        return cells[i] if i is not None and i < len(cells) and cells[i] else None
+        return _cell(cells, layout, name)
 
-    metric = _metric_type(cell("metric_type") or "", line=line, column=header[index["metric_type"]])
+    metric_column = header[index["metric_type"]]
+    metric = _metric_type(cell("metric_type") or "", line=line, column=metric_column, meta=meta)
+    if metric is None:  # a vendor's own metric, skipped with a note
+        return []
     title = cell(layout["title"]) if layout["title"] else None
     if layout["title"] and not title:
         # Usually an unlabelled totals row: counting it would double the usage.
         raise CounterError("the item name is empty", "the name of the database/title/item "
                            "(label a totals row 'Total')", line=line,
                            column=header[index[layout["title"]]])
+    data_type = cell("data_type")
+    _settle_inferred_release(meta, {data_type} if data_type else set())
+    _check_fits_type(meta, metric, data_type, line=line, metric_column=metric_column,
+                     data_type_column=header[index["data_type"]] if "data_type" in index else None)
     base = (cell("platform") or meta["platform"], title,
-            cell("data_type"), cell("access_type"), cell("access_method"), metric)
-    counts = [(month, _row_count(line, cells, i, header[i])) for i, month in layout["months"]]
-    _check_row_total(line, cells, index, header, sum(c for _, c in counts))
+            data_type, cell("access_type"), cell("access_method"), metric)
+    counts, empty = [], []
+    for i, month in layout["months"]:
+        if i < len(cells) and not cells[i]:
+            empty.append(header[i])
+            counts.append((month, 0))
+        else:
+            counts.append((month, _row_count(line, cells, i, header[i])))
+    _check_row_total(line, cells, index, header, sum(c for _, c in counts), empty)
+    layout["empty_cells"] += [(line, column) for column in empty]
     return [(*base, month, count) for month, count in counts if count]
 
 
@@ -331,53 +461,184 @@ def _row_count(line: int, cells: list[str], i: int, column: str) -> int:
     return _count(cells[i], line=line, column=column)
 
 
-def _check_row_total(line, cells, index, header, month_sum):
+def _check_row_total(line, cells, index, header, month_sum, empty=()):
     i = index.get("reporting_period_total")
     if i is None or i >= len(cells) or not cells[i]:
+        if empty:  # nothing says the empty cells are zeros
+            raise CounterError("empty count cell (and no Reporting_Period_Total to tell that empty means 0)",
+                               "a whole number >= 0", line=line, column=empty[0], value="")
         return
     total = _count(cells[i], line=line, column=header[i])
     if total != month_sum:
+        if empty:
+            raise CounterError("empty count cell: Reporting_Period_Total differs from the sum of the months "
+                               "with empty as 0, so empty does not mean 0 here",
+                               f"a count in every month column (the months with empty as 0 sum to {month_sum})",
+                               line=line, column=empty[0], value="")
         raise CounterError("Reporting_Period_Total differs from the sum of the month columns",
                            f"{month_sum} (the sum of the months)", line=line, column=header[i],
                            value=cells[i])
 
 
+class _Summary:
+    """A vendor's summary rows ("All Platforms", "Total searches" with no Metric_Type): skipped
+    when their months equal the sum of the data rows above them (since the previous summary row,
+    or since the top), over all rows or the rows of one metric or metric family; refused if not,
+    since a data row with its Metric_Type missing would otherwise be lost."""
+
+    def __init__(self, layout, meta):
+        self.layout, self.meta = layout, meta
+        self.rows: list[tuple] = []       # records since the previous summary row
+        self.all_rows: list[tuple] = []
+        self.seen: list[tuple[int, str]] = []
+
+    def add(self, records):
+        self.rows += records
+        self.all_rows += records
+
+    def skip(self, line, label):
+        self.seen.append((line, label))
+        self.rows = []
+
+    def check(self, line, cells, label):
+        layout = self.layout
+        values = [_count(cells[i] if i < len(cells) and cells[i] else 0, line=line, column=layout["cells"][i])
+                  for i, _ in layout["months"]]
+        months = [m for _, m in layout["months"]]
+        if not any(values == _sums(group, months) for records in (self.rows, self.all_rows)
+                   for group in _groups(records)):
+            raise CounterError("a summary row with no Metric_Type whose counts are not the sum of the rows "
+                               "above it", "a Metric_Type on every data row (a summary row is skipped only "
+                               "when it equals the sum of the rows above)", line=line,
+                               column=layout["cells"][layout["index"]["metric_type"]], value=label)
+        self.skip(line, label)
+
+    def note(self):
+        if self.seen:
+            labels = ", ".join(sorted({label for _, label in self.seen}))
+            self.meta["notes"].append(Note(f"{len(self.seen)} summary/totals row(s) skipped ({labels}): they "
+                                           "repeat the sum of the rows above", "data rows only",
+                                           line=self.seen[0][0]))
+
+
+def _groups(records):
+    """The row sets a vendor's summary row may total: all, one metric, one metric family."""
+    yield records
+    metrics = {r[5] for r in records}
+    for metric in metrics:
+        yield [r for r in records if r[5] == metric]
+    for family in {m.split("_")[0] for m in metrics}:
+        yield [r for r in records if r[5].split("_")[0] == family]
+
+
+def _sums(records, months):
+    total = dict.fromkeys(months, 0)
+    for r in records:
+        total[r[6]] += r[7]
+    return [total[m] for m in months]
+
+
+def _check_fits_type(meta, metric, data_type, *, line=None, metric_column=None, data_type_column=None):
+    """Refuse a row its report type cannot hold (a TR_J1 with book rows or Searches_Regular)."""
+    report_id = meta["report_id"]
+    if metric not in rules.ALLOWED_METRICS[report_id]:
+        raise CounterError(f"a {report_id} report cannot hold this metric (mislabelled report type?)",
+                           f"one of {', '.join(rules.ALLOWED_METRICS[report_id])} in a {report_id}; "
+                           "load the master report (PR, DR, TR or IR) for other metrics",
+                           line=line, column=metric_column, value=metric)
+    allowed = rules.ALLOWED_DATA_TYPES.get(report_id)
+    if allowed and data_type and data_type not in allowed:
+        raise CounterError(f"a {report_id} report cannot hold a row of this Data_Type (mislabelled report type?)",
+                           f"Data_Type {' or '.join(allowed)} in a {report_id}; load the master report "
+                           f"({report_id[:2]}) for other data types", line=line, column=data_type_column,
+                           value=data_type)
+
+
 # ---------------------------------------------------------------- SUSHI JSON
 
 
-def _read_json(text: str) -> CounterReport:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CounterError(f"the JSON cannot be parsed ({exc.msg}; truncated?)",
-                           "a complete SUSHI JSON report", line=exc.lineno,
-                           column=f"character {exc.colno}") from None
-    doc = _json_report_object(doc)
+def _read_json(text: str, notes: list[Note]) -> CounterReport:
+    doc = _parse_json(text)
+    if isinstance(doc, str):  # a harvester saved the response body as a JSON string
+        inner = doc.strip()
+        if inner[:1] not in ("{", "["):
+            raise CounterError("the file holds a JSON string, not a report", "a SUSHI JSON report object",
+                               line=1, value=_shorten(inner, 200))
+        doc = _parse_json(inner)
+        notes.append(Note("the file holds the SUSHI response as a JSON string; the JSON inside it was read",
+                          "the SUSHI JSON itself"))
+    _check_depth(doc)
+    doc, exceptions = _json_report_object(doc)
     header = _get(doc, "Report_Header")
-    meta = _json_meta(header)
     items = _get(doc, "Report_Items") or []
     if not isinstance(items, list):
         raise CounterError("Report_Items is not a list", "a list of report items",
                            column="Report_Items", value=type(items).__name__)
+    exceptions += _sushi_exceptions(_get(header, "Exceptions") or _get(header, "Exception") or [])
+    meta = _json_meta(header, items, exceptions, notes)
     records = []
     for i, item in enumerate(items):
         records.extend(_json_item_records(item, f"Report_Items[{i}]", meta))
-    if not records:
-        _raise_empty(meta)
+    if not items:
+        return _no_usage(meta)
     return _report(meta, records)
 
 
-def _json_report_object(doc):
-    if isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict) \
-            and _get(doc[0], "Report_Header") is not None:
-        doc = doc[0]
+def _parse_json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        before = text[:exc.pos].rstrip()
+        if before.endswith(",") and text[exc.pos:exc.pos + 1] in ("}", "]"):
+            comma = len(before) - 1
+            line = text.count("\n", 0, comma) + 1
+            column = comma - (text.rfind("\n", 0, comma) + 1) + 1
+            raise CounterError("the JSON has a trailing comma before "
+                               f"'{text[exc.pos]}' (not allowed in JSON)", "no comma after the last "
+                               "element of an object or list", line=line, column=f"character {column}") from None
+        cut = exc.pos >= len(text.rstrip())
+        raise CounterError(f"the JSON cannot be parsed ({exc.msg}{'; truncated?' if cut else ''})",
+                           "a complete SUSHI JSON report", line=exc.lineno,
+                           column=f"character {exc.colno}") from None
+    except RecursionError:
+        raise CounterError(f"the JSON is nested too deeply to be a report (over {MAX_JSON_DEPTH} levels)",
+                           "a SUSHI JSON report") from None
+
+
+def _check_depth(doc) -> None:
+    """Refuse absurd nesting before walking the document (the walkers recurse)."""
+    stack, path = [(doc, 1, "$")], "$"
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise CounterError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep",
+                               "a SUSHI JSON report (about 8 levels deep)", column=_shorten(path, 80))
+        if isinstance(node, dict):
+            stack += [(v, depth + 1, f"{path}.{k}") for k, v in node.items() if isinstance(v, (dict, list))]
+        elif isinstance(node, list):
+            stack += [(v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node) if isinstance(v, (dict, list))]
+
+
+def _json_report_object(doc) -> tuple[dict, list[dict]]:
+    """The report object and the SUSHI exceptions beside it (at the root or in a list)."""
+    exceptions = []
+    if isinstance(doc, list):
+        reports = [d for d in doc if isinstance(d, dict) and _get(d, "Report_Header") is not None]
+        exceptions = [e for d in doc if d not in reports for e in _sushi_exceptions(d)]
+        if len(reports) == 1:
+            doc = reports[0]
     if isinstance(doc, dict) and isinstance(_get(doc, "Report_Header"), dict):
-        return doc
-    exceptions = _sushi_exceptions(doc)
+        root = {k: v for k, v in doc.items() if _norm(k) in ("exception", "exceptions")}
+        return doc, exceptions + _sushi_exceptions(list(root.values()))
+    exceptions = exceptions or _sushi_exceptions(doc)
     if exceptions:
-        raise CounterError("the SUSHI server returned an exception instead of a report",
-                           "a report with Report_Header and Report_Items",
-                           value=_describe_exceptions(exceptions))
+        no_usage = all(rules.is_no_usage_exception(e, _get) for e in exceptions)
+        raise CounterError("the SUSHI server returned an exception instead of a report"
+                           + (" (no Report_Header, so the platform and months with no use are unknown)"
+                              if no_usage else ""),
+                           rules.exception_hint(_get(exceptions[0], "Code")) if not no_usage else
+                           "a report with Report_Header and Report_Items (harvest the report again to record "
+                           "that the platform had no use)", value=_describe_exceptions(exceptions))
     raise CounterError("this JSON is not a COUNTER report (no Report_Header)",
                        "a SUSHI report object with Report_Header and Report_Items",
                        value=_shorten(json.dumps(doc)))
@@ -398,7 +659,8 @@ def _describe_exceptions(exceptions: list[dict]) -> str:
     for e in exceptions:
         severity = f" ({_get(e, 'Severity')})" if _get(e, "Severity") else ""
         data = f" [{_get(e, 'Data')}]" if _get(e, "Data") else ""
-        parts.append(f"SUSHI exception {_get(e, 'Code')}{severity}: {_get(e, 'Message')}{data}")
+        code = f" {_get(e, 'Code')}" if _get(e, "Code") is not None else ""
+        parts.append(f"SUSHI exception{code}{severity}: {_get(e, 'Message')}{data}")
     return "; ".join(parts)
 
 
@@ -412,22 +674,35 @@ def _get(obj, key: str):
     return next((v for k, v in obj.items() if isinstance(k, str) and _norm(k) == wanted), None)
 
 
-def _json_meta(header: dict) -> dict:
-    for key in ("Report_ID", "Release"):
-        if _get(header, key) in (None, ""):
-            raise CounterError(f"the Report_Header has no {key}", f"Report_Header.{key}",
-                               column=f"Report_Header.{key}")
+def _json_meta(header: dict, items: list, exceptions: list[dict], notes: list[Note]) -> dict:
     filters = _json_filters(_get(header, "Report_Filters"))
     platform = _get(header, "Platform") or filters.get("platform")
+    metric_filter = filters.get("metric_type")
     meta = {
-        "report_id": _report_id(None, str(_get(header, "Report_ID")), column="Report_Header.Report_ID"),
-        "release": _release(None, str(_get(header, "Release")), column="Report_Header.Release"),
         "report_name": str(_get(header, "Report_Name") or ""),
         "institution_name": _get(header, "Institution_Name") or None,
         "platform": platform if isinstance(platform, str) and "|" not in platform else None,
-        "exceptions": _describe_exceptions(_sushi_exceptions(_get(header, "Exceptions") or [])),
-        "begin": None, "end": None,
+        "exceptions": _describe_exceptions(exceptions),
+        "exception_list": exceptions,
+        "metric_types": _metric_list("|".join(metric_filter) if isinstance(metric_filter, list)
+                                     else str(metric_filter or "")),
+        "begin": None, "end": None, "notes": notes, "inferred": False,
     }
+    missing = [key for key in ("Report_ID", "Release") if _get(header, key) in (None, "")]
+    if missing and exceptions and not items:
+        # The SUSHI server answered with exceptions (1030 Insufficient Information, 2090, ...).
+        raise CounterError("the SUSHI server returned exception(s) and no report",
+                           rules.exception_hint(_get(exceptions[0], "Code")), column="Report_Header",
+                           value=_describe_exceptions(exceptions))
+    if missing and items:
+        meta.update(_infer_json_type(items))
+    elif missing:
+        key = missing[0]
+        raise CounterError(f"the Report_Header has no {key}", f"Report_Header.{key}",
+                           column=f"Report_Header.{key}")
+    else:
+        meta["report_id"] = _report_id(None, str(_get(header, "Report_ID")), column="Report_Header.Report_ID")
+        meta["release"] = _release(None, str(_get(header, "Release")), column="Report_Header.Release")
     try:
         if filters.get("begin_date") and filters.get("end_date"):
             meta["begin"] = _date(filters["begin_date"])
@@ -437,6 +712,24 @@ def _json_meta(header: dict) -> dict:
                            column="Report_Header.Report_Filters",
                            value=f"{filters.get('begin_date')} .. {filters.get('end_date')}") from None
     return meta
+
+
+def _infer_json_type(items: list) -> dict:
+    """An empty Report_Header: the master report of the family the items' name key says
+    (Database: DR, Title: TR, Item: IR, none: PR), the release from the layout (5.0 Performance
+    lists of Period/Instance, 5.1 Attribute_Performance)."""
+    first = next((i for i in items if isinstance(i, dict)), {})
+    keys = {_norm(k) for k in first}
+    family = next((f for col, f in rules.FAMILY_BY_TITLE.items() if col in keys), "PR")
+    if "attribute_performance" in keys or ("items" in keys and family == "IR"):
+        release = "5.1"
+    elif "performance" in keys:
+        release = "5.0"
+    else:
+        raise CounterError("the Report_Header is empty and the items do not show the COUNTER release",
+                           "Report_Header.Report_ID and Report_Header.Release", column="Report_Header")
+    return {"report_id": family, "release": release, "inferred": True, "infer_line": None,
+            "infer_columns": ", ".join(sorted(first)) if first else None}
 
 
 def _json_filters(filters) -> dict:
@@ -482,7 +775,11 @@ def _r50_records(performance, base: dict, path: str, meta: dict):
         month = _period_month(_get(perf, "Period"), f"{path}[{p}].Period", meta)
         for k, inst in enumerate(_as_list(_get(perf, "Instance"), f"{path}[{p}].Instance")):
             where = f"{path}[{p}].Instance[{k}]"
-            metric = _metric_type(str(_get(inst, "Metric_Type") or ""), column=f"{where}.Metric_Type")
+            metric = _metric_type(str(_get(inst, "Metric_Type") or ""), column=f"{where}.Metric_Type",
+                                  meta=meta)
+            if metric is None:
+                continue
+            _json_fits(meta, base, metric, where)
             count = _count(_get(inst, "Count"), column=f"{where}.Count")
             records.append(_record(base, metric, month, count))
     return records
@@ -499,11 +796,19 @@ def _r51_records(attribute_performance, base: dict, path: str, meta: dict):
                                column=f"{path}[{a}].Performance")
         for metric_name, months in performance.items():
             where = f"{path}[{a}].Performance.{metric_name}"
-            metric = _metric_type(metric_name, column=where)
+            metric = _metric_type(metric_name, column=where, meta=meta)
+            if metric is None:
+                continue
+            _json_fits(meta, attrs, metric, where)
             for key, value in _as_dict(months, where).items():
                 month = _json_month(key, f"{where}.{key}", meta)
                 records.append(_record(attrs, metric, month, _count(value, column=f"{where}.{key}")))
     return records
+
+
+def _json_fits(meta, attrs, metric, where):
+    _check_fits_type(meta, metric, attrs.get("Data_Type"), metric_column=where,
+                     data_type_column=where.rsplit(".Performance", 1)[0] + ".Data_Type")
 
 
 def _record(attrs: dict, metric: str, month: dt.date, count: int) -> tuple:
@@ -554,8 +859,13 @@ def _report_id(line, text: str, column="Report_ID") -> str:
     value = re.sub(r"[\s\-]+", "_", text.strip().upper())
     value = re.sub(r"^(PR|DR|TR|IR)([A-Z]\d)$", r"\1_\2", value)  # "TRJ1" -> "TR_J1"
     if value not in REPORT_IDS:
-        raise CounterError("unknown report id", "one of " + ", ".join(REPORT_IDS),
-                           line=line, column=column, value=text)
+        r4 = value.replace("_", "") in rules.R4_REPORTS
+        problem = (f"unknown report id ({text.strip()} is a COUNTER Release 4 report; Release 4 is not supported)"
+                   if r4 else "unknown report id")
+        expected = "one of " + ", ".join(REPORT_IDS)
+        if r4:
+            expected += "; " + rules.r4_expected(value.replace("_", ""))
+        raise CounterError(problem, expected, line=line, column=column, value=text)
     return value
 
 
@@ -565,15 +875,25 @@ def _release(line, text: str, column="Release") -> str:
         return "5.0"
     if re.fullmatch(r"5\.1(\.\d+)*", value):
         return "5.1"
+    if re.fullmatch(r"[1-4](\.\d+)*", value):
+        raise CounterError(f"this is a COUNTER Release {value} report; only Release 5 (5.0, 5.1) is supported",
+                           rules.r4_expected(None), line=line, column=column, value=text)
     raise CounterError("unsupported COUNTER release", "5, 5.0 or 5.1", line=line,
                        column=column, value=text)
 
 
-def _metric_type(text: str, *, line=None, column=None) -> str:
+def _metric_type(text: str, *, line=None, column=None, meta=None) -> str | None:
+    """The standard metric; None for a vendor's own namespaced metric ('ebsco:Full_Text'), which
+    is skipped with a note (meta given) since the dashboard only knows COUNTER's metrics."""
     wanted = _norm(text)
     for metric in METRIC_TYPES:
         if _norm(metric) == wanted:
             return metric
+    if meta is not None and re.fullmatch(r"\s*[A-Za-z][\w.-]*:\S.*", text or ""):
+        skipped = meta.setdefault("vendor_metrics", {})
+        if text.strip() not in skipped:
+            skipped[text.strip()] = (line, column)
+        return None
     raise CounterError("unknown or missing Metric_Type", "one of " + ", ".join(METRIC_TYPES),
                        line=line, column=column, value=text)
 
@@ -633,22 +953,68 @@ def _shorten(text, limit: int = 120) -> str:
 # ---------------------------------------------------------------- result
 
 
-def _raise_empty(meta: dict, line=None):
-    if meta["exceptions"]:
-        raise CounterError("the report has no usage rows; its header reports exceptions",
-                           "at least one usage row", line=line, value=meta["exceptions"])
-    raise CounterError("the report has no usage rows (header only)", "at least one usage row",
-                       line=line)
+def _no_usage(meta: dict, line=None, months=()) -> CounterReport:
+    """A report with no usage rows. Its platform had no use in its period when it says so (SUSHI
+    3030 No Usage Available) or says nothing (header only): recorded as zeros for its period and
+    metrics. Any other exception is refused with its code, severity and message."""
+    exceptions = meta.get("exception_list") or _text_exceptions(meta["exceptions"])
+    blocking = [e for e in exceptions if not rules.is_no_usage_exception(e, _get)]
+    if blocking:
+        raise CounterError("the report has no usage rows; its header reports exception(s)",
+                           rules.exception_hint(_get(blocking[0], "Code")), line=line,
+                           value=_describe_exceptions(exceptions))
+    if not meta["begin"] and months:
+        meta["begin"], meta["end"] = min(months), _month_end(max(months))
+    if not meta["begin"]:
+        raise CounterError("the report has no usage rows and no Reporting_Period, so the months with no use "
+                           "are unknown", "at least one usage row, or a Reporting_Period (Begin_Date, End_Date)",
+                           line=line)
+    if meta["release"] is None:
+        raise CounterError("the report has no usage rows and no header, so its type and release are unknown",
+                           "the report with its COUNTER header block", line=line)
+    metrics = tuple(m for m in meta["metric_types"] if m in rules.ALLOWED_METRICS[meta["report_id"]]) \
+        or rules.NO_USAGE_METRICS[meta["report_id"]]
+    month, last, zeros = meta["begin"].replace(day=1), meta["end"], []
+    while month <= last:
+        zeros += [(meta["platform"] or None, None, None, None, None, metric, month, 0) for metric in metrics]
+        month = _month_end(month) + dt.timedelta(days=1)
+    why = _describe_exceptions(exceptions) if exceptions else "the report has a header and no usage rows"
+    meta["notes"].append(Note(f"no usage: recorded as 0 for {', '.join(metrics)} in every month of "
+                              f"{meta['begin']:%b %Y} - {meta['end']:%b %Y} ({why})", "usage rows", line=line))
+    return _report(meta, zeros, no_usage=True)
 
 
-def _report(meta: dict, records: list[tuple]) -> CounterReport:
+def _text_exceptions(text: str) -> list[dict]:
+    """Exceptions of a tabular header: '3030: No Usage Available for Requested Dates; 3040: ...'."""
+    found = []
+    for part in re.split(r";\s*(?=\d{4}\b)", text or ""):
+        m = re.match(r"\s*(\d{4})\s*[:\-]?\s*(.*)", part)
+        if m:
+            found.append({"Code": m.group(1), "Message": m.group(2).strip()})
+        elif part.strip():
+            found.append({"Code": None, "Message": part.strip()})
+    return found
+
+
+def _report(meta: dict, records: list[tuple], no_usage: bool = False) -> CounterReport:
     rows = pd.DataFrame(
-        [(meta["report_id"], meta["release"], *r) for r in records if r[-1]],
+        [(meta["report_id"], meta["release"], *r) for r in records if r[-1] or no_usage],
         columns=COLUMNS, dtype=object,
     )
     rows = rows.astype({"count": "int64"})
     months = sorted({r[-2] for r in records})
     platforms = {r[0] for r in records}
+    notes = meta["notes"]
+    for metric, (line, column) in meta.get("vendor_metrics", {}).items():
+        notes.append(Note("a vendor's own metric (not a COUNTER metric) was skipped", "a COUNTER metric such as "
+                          "Total_Item_Requests", line=line, column=column, value=metric))
+    if meta.get("inferred"):
+        notes.append(Note(f"the report type ({meta['report_id']}, release {meta['release']}) was inferred from "
+                          "the columns: the file has no COUNTER header", "a COUNTER header block with Report_ID "
+                          "and Release", line=meta.get("infer_line"), value=meta.get("infer_columns")))
+    if meta["exceptions"] and not no_usage:
+        notes.append(Note("the report's header lists exception(s); the usage rows were loaded", "no exceptions",
+                          value=meta["exceptions"]))
     return CounterReport(
         report_id=meta["report_id"],
         release=meta["release"],
@@ -659,4 +1025,6 @@ def _report(meta: dict, records: list[tuple]) -> CounterReport:
         begin_date=meta["begin"] or (months[0] if months else None),
         end_date=meta["end"] or (_month_end(months[-1]) if months else None),
         rows=rows,
+        warnings=notes,
+        no_usage=no_usage,
     )

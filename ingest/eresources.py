@@ -22,7 +22,9 @@ def read_counter(path: Path, ctx: Context) -> Staged:
     if rows["platform"].isna().any():
         platform = ctx.options.get("platform") or report.platform
         if not platform:
-            raise ValidationError([Problem(ctx.label, "the report does not name its platform",
+            problem = ("the report has no usage rows and does not name its platform, so its 'no use' cannot "
+                       "be recorded" if report.no_usage else "the report does not name its platform")
+            raise ValidationError([Problem(ctx.label, problem,
                                            "a Platform column or header field, or give --platform",
                                            column="Platform")])
         rows = rows.assign(platform=rows["platform"].fillna(platform))
@@ -35,8 +37,10 @@ def read_counter(path: Path, ctx: Context) -> Staged:
     staged.rows = len(rows)
     staged.period = (report.begin_date, report.end_date)
     staged.detail = report.report_id
-    staged.problems = [Problem(ctx.label, f"COUNTER {report.report_id} release {report.release}: {len(rows)} "
-                               f"usage cells, {int(rows['count'].sum())} in all", "-", severity="info")]
+    staged.problems = [Problem(ctx.label, n.problem, n.expected, line=n.line, column=n.column, value=n.value,
+                               severity="warning") for n in report.warnings]
+    staged.problems.append(Problem(ctx.label, f"COUNTER {report.report_id} release {report.release}: {len(rows)} "
+                                   f"usage cells, {int(rows['count'].sum())} in all", "-", severity="info"))
     return staged
 
 
