@@ -960,7 +960,7 @@ def _no_usage(meta: dict, line=None, months=()) -> CounterReport:
     exceptions = meta.get("exception_list") or _text_exceptions(meta["exceptions"])
     blocking = [e for e in exceptions if not rules.is_no_usage_exception(e, _get)]
     if blocking:
-        raise CounterError("the report has no usage rows; its header reports exception(s)",
+        raise CounterError("the report has no usage rows; the SUSHI response reports exception(s)",
                            rules.exception_hint(_get(blocking[0], "Code")), line=line,
                            value=_describe_exceptions(exceptions))
     if not meta["begin"] and months:
