@@ -47,6 +47,9 @@ MONTH_FORMATS = ("%b-%Y", "%b %Y", "%B-%Y", "%B %Y", "%Y-%m", "%Y-%m-%d", "%m/%Y
 TOTALS_ROW = re.compile(r"(grand\s+)?totals?(\s+for\s+all\b.*)?:?", re.IGNORECASE)
 # A vendor's summary row with no Metric_Type: "All Platforms", "Total searches", "Sum".
 SUMMARY_ROW = re.compile(r"(all|total|totals|grand\s+total|sum|summary)\b.*", re.IGNORECASE)
+# A vendor's "All" row, even with a Metric_Type: the sum of the rows of its metric, never a platform.
+ALL_ROW = re.compile(r"all(\s+(platforms?|databases?|titles?|journals?|books?|items?|resources?))?",
+                     re.IGNORECASE)
 # The draft-era Reporting_Period of COUNTER's early R5 examples: "2017-01-01 to 2017-06-30".
 DRAFT_PERIOD = re.compile(r"\s*(\d{4}-\d{2}(?:-\d{2})?)\s+(?:to|-|–)\s+(\d{4}-\d{2}(?:-\d{2})?)\s*")
 # A COUNTER Release 4 report names itself in its first cell: "Journal Report 1 (R4)".
@@ -216,7 +219,7 @@ def _read_tabular(rows: list[tuple[int, list[str]]], notes: list[Note]) -> Count
         if TOTALS_ROW.fullmatch(label):
             summary.skip(line, label)
             continue
-        if not _cell(cells, layout, "metric_type") and SUMMARY_ROW.fullmatch(label):
+        if (not _cell(cells, layout, "metric_type") and SUMMARY_ROW.fullmatch(label)) or ALL_ROW.fullmatch(label):
             summary.check(line, cells, label)
             continue
         row = _row_records(line, cells, layout, meta)
@@ -507,8 +510,8 @@ class _Summary:
         months = [m for _, m in layout["months"]]
         if not any(values == _sums(group, months) for records in (self.rows, self.all_rows)
                    for group in _groups(records)):
-            raise CounterError("a summary row with no Metric_Type whose counts are not the sum of the rows "
-                               "above it", "a Metric_Type on every data row (a summary row is skipped only "
+            raise CounterError("a summary row (no Metric_Type, or labelled 'All ...') whose counts are not "
+                               "the sum of the rows above it", "a Metric_Type on every data row (a summary row is skipped only "
                                "when it equals the sum of the rows above)", line=line,
                                column=layout["cells"][layout["index"]["metric_type"]], value=label)
         self.skip(line, label)

@@ -160,7 +160,7 @@ def test_a_summary_row_that_is_not_a_sum_is_refused(wh, tmp_path):
     err = refusal(tmp_path, "bad_summary.tsv", tsv(rows))
     assert (err.line, err.column, err.value) == (18, "Metric_Type", "All Platforms")
     assert "not the sum of the rows above" in err.problem
-    assert_refused_unchanged(wh, path, "summary row with no Metric_Type")
+    assert_refused_unchanged(wh, path, "summary row (no Metric_Type, or labelled 'All ...')")
 
 
 # ---------------------------------------------------------------- draft-era Reporting_Period
@@ -421,3 +421,49 @@ def test_a_counter_4_sushi_xml_response_is_named(tmp_path):
     text = '<?xml version="1.0"?><ReportResponse xmlns="http://www.niso.org/schemas/sushi/counter"></ReportResponse>'
     err = refusal(tmp_path, "r4.xml", text)
     assert "COUNTER Release 4 SUSHI XML" in err.problem and "SUSHI Release 5" in err.expected
+
+
+# ---------------------------------------------------------------- overlapping reports
+
+
+def test_an_all_platforms_row_with_a_metric_type_is_a_summary_not_a_platform(wh, tmp_path):
+    rows = header("PR", metric_types="Searches_Platform", name="Platform Master Report") + [
+        PR_COLUMNS, *pr_rows(), ["All Platforms", "Searches_Platform", "33", "11", "11", "11"]]
+    path = write(tmp_path, "all_row.tsv", tsv(rows))
+    assert load(wh, path).committed
+    assert query(wh, "SELECT platform, sum(count) FROM eresource_usage GROUP BY 1 ORDER BY 1") == [
+        ("PlatX", 36), ("PlatY", 3)]
+
+
+def test_a_month_loaded_from_two_report_types_is_kept_once_per_type_and_counted_once(wh, tmp_path):
+    pr = header("PR", metric_types="Total_Item_Requests", name="Platform Master Report") + [
+        PR_COLUMNS, ["PlatX", "Total_Item_Requests", "6", "1", "2", "3"]]
+    tr = header("TR_J1") + [TR_COLUMNS, ["Journal A", "Pub", "PlatX", "Journal", "Total_Item_Requests", "6", "1", "2", "3"]]
+    assert load(wh, write(tmp_path, "pr.tsv", tsv(pr))).committed
+    second = load(wh, write(tmp_path, "trj1.tsv", tsv(tr)))
+    assert second.committed
+    assert any(p.severity == "warning" and "also loaded from report type(s) PR" in p.problem for p in second.problems)
+    assert query(wh, "SELECT report_type, sum(count) FROM eresource_usage GROUP BY 1 ORDER BY 1") == [
+        ("PR", 6), ("TR_J1", 6)]
+    assert query(wh, "SELECT report_type, sum(count) FROM rollup_eresource_month GROUP BY 1") == [("PR", 6)]
+
+
+def test_the_eresource_metric_tells_no_use_from_no_data(wh, tmp_path):
+    from metrics import Scope, eresource_growth
+    from warehouse import store
+
+    doc = r51([], Platform="PlatX", Exceptions=[{"Code": 3030, "Message": "No Usage Available for Requested Dates"}])
+    assert load(wh, write(tmp_path, "no_usage.json", json.dumps(doc))).committed
+    prior = header("PR", period="Begin_Date=2021-01-01; End_Date=2021-03-31", metric_types="Total_Item_Requests",
+                   name="Platform Master Report") + [
+        ["Platform", "Metric_Type", "Reporting_Period_Total", "Jan-2021", "Feb-2021", "Mar-2021"],
+        ["PlatY", "Total_Item_Requests", "60", "10", "20", "30"]]
+    assert load(wh, write(tmp_path, "prior.tsv", tsv(prior))).committed
+    con = store.open_readonly(wh)
+    try:
+        df = eresource_growth(con, Scope("2021-22", community="testville"), metric_type="Total_Item_Requests")
+    finally:
+        con.close()
+    got = df.set_index("platform")[["usage", "prior_usage", "reported"]].astype(object).to_dict("index")
+    assert got == {"PlatX": {"usage": 0, "prior_usage": 0, "reported": True},      # no use
+                   "PlatY": {"usage": 0, "prior_usage": 60, "reported": False}}    # no data
