@@ -16,6 +16,12 @@ TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                      "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p",
                      "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d", "%m/%d/%Y"]
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y", "%m/%Y", "%b-%y", "%Y%m"]
+# ISO 8601 periods some ILS exports use for aggregate counts: 2023-04-01/P1M, 2023-04/P3M,
+# 2023-04-01/2023-06-30. Only one calendar month is a month; longer periods are refused (one
+# problem per line): a quarter or a year is not three or twelve months unless the file says so.
+ISO_PERIOD = r"^\s*[0-9]{4}-[0-9]{2}(-[0-9]{2})?\s*/\s*(P[0-9A-Z]+|[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$"
+ISO_MONTH = (r"^\s*([0-9]{4}-[0-9]{2})(-01)?\s*/\s*P1M\s*$")
+ISO_MONTH_INTERVAL = r"^\s*([0-9]{4}-[0-9]{2})-01\s*/\s*([0-9]{4}-[0-9]{2}-[0-9]{2})\s*$"
 EARLIEST = "1990-01-01"  # no card program or ILS export predates this: an older date is a typo
 
 EXPECTED = {
@@ -57,7 +63,14 @@ def parse_sql(col: Column) -> str:
     if t == "timestamp":
         return f"try_strptime({v}, $timestamp_formats)"
     if t == "month":
-        return f"CAST(date_trunc('month', try_strptime({v}, $month_formats)) AS DATE)"
+        start = f"CAST(try_strptime(regexp_extract({v}, '{ISO_MONTH_INTERVAL}', 1), '%Y-%m') AS DATE)"
+        interval_end = f"try_cast(regexp_extract({v}, '{ISO_MONTH_INTERVAL}', 2) AS DATE)"
+        return (f"CASE WHEN regexp_full_match({v}, '{ISO_MONTH}') "
+                f"THEN CAST(try_strptime(regexp_extract({v}, '{ISO_MONTH}', 1), '%Y-%m') AS DATE) "
+                f"WHEN regexp_full_match({v}, '{ISO_MONTH_INTERVAL}') AND {interval_end} = last_day({start}) "
+                f"THEN {start} "
+                f"WHEN regexp_full_match({v}, '{ISO_PERIOD}') THEN NULL "
+                f"ELSE CAST(date_trunc('month', try_strptime({v}, $month_formats)) AS DATE) END")
     if t == "school_year":
         m = f"regexp_extract({v}, '^(?:SY\\s*)?([0-9]{{4}})\\s*[-/–]\\s*([0-9]{{2}}|[0-9]{{4}})$', ['a', 'b'])"
         return (f"CASE WHEN {m}.a <> '' AND right(CAST(CAST({m}.a AS INTEGER) + 1 AS VARCHAR), length({m}.b)) "
@@ -101,10 +114,18 @@ def type_rows(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         if c.required:
             add_errors(con, f"SELECT line, ?, NULL, 'missing value', ? FROM typed WHERE {raw} IS NULL",
                        [c.name, "a value: this column is required"])
+        not_period = ""
+        if c.type == "month":
+            add_errors(con, f"SELECT line, ?, {raw}, ?, ? FROM typed WHERE {p} IS NULL AND "
+                            f"regexp_full_match({raw}, '{ISO_PERIOD}')",
+                       [c.name, "an ISO 8601 period that is not one calendar month (a quarter, a year, ...)",
+                        "one calendar month per row (2023-04 or 2023-04-01/P1M); a quarterly or yearly total "
+                        "cannot be split into months: export monthly counts"])
+            not_period = f" AND NOT regexp_full_match({raw}, '{ISO_PERIOD}')"
         if c.type in EXPECTED or c.type == "choice":
             expected = EXPECTED.get(c.type) or "one of: " + ", ".join(sorted(set(c.choices.values())))
-            add_errors(con, f"SELECT line, ?, {raw}, ?, ? FROM typed WHERE {raw} IS NOT NULL AND {p} IS NULL",
-                       [c.name, PROBLEM[c.type], expected])
+            add_errors(con, f"SELECT line, ?, {raw}, ?, ? FROM typed WHERE {raw} IS NOT NULL AND {p} IS NULL"
+                            f"{not_period}", [c.name, PROBLEM[c.type], expected])
         for cond, problem, expected in range_checks(c):
             add_errors(con, f"SELECT line, ?, {raw}, ?, ? FROM typed WHERE {cond.format(p=p)}",
                        [c.name, problem, expected])
@@ -112,13 +133,17 @@ def type_rows(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
 
 
 def _duplicates(con, layout: Layout) -> None:
+    """Rows with the same key. A row whose key holds a value that could not be read is left out:
+    it already has its own problem, and a second 'duplicate row' error would mislead."""
     key = layout.key or tuple(c.name for c in layout.columns)
     cols = ", ".join(f'"{k}"' for k in key)
+    unreadable = " OR ".join(f'("{k}__raw" IS NOT NULL AND "{k}" IS NULL)' for k in key)
     con.execute(f"""
         INSERT INTO errs
         SELECT line, ?, NULL, 'duplicate row: same ' || ? || ' as line ' || first_line,
                'each ' || ? || ' once'
-        FROM (SELECT line, min(line) OVER (PARTITION BY {cols}) AS first_line FROM typed)
+        FROM (SELECT line, min(line) OVER (PARTITION BY {cols}) AS first_line FROM typed
+              WHERE NOT ({unreadable}))
         WHERE line > first_line""", [", ".join(key), ", ".join(key), ", ".join(key)])
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from ingest.counter import CounterError, read_counter_report
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError
-from ingest.staging import Context, Staged, export, finish, read_checked
+from ingest.staging import Context, Staged, export, finish, has_table, read_checked
 
 
 def read_counter(path: Path, ctx: Context) -> Staged:
@@ -22,11 +22,14 @@ def read_counter(path: Path, ctx: Context) -> Staged:
     if rows["platform"].isna().any():
         platform = ctx.options.get("platform") or report.platform
         if not platform:
-            raise ValidationError([Problem(ctx.label, "the report does not name its platform",
+            problem = ("the report has no usage rows and does not name its platform, so its 'no use' cannot "
+                       "be recorded" if report.no_usage else "the report does not name its platform")
+            raise ValidationError([Problem(ctx.label, problem,
                                            "a Platform column or header field, or give --platform",
                                            column="Platform")])
         rows = rows.assign(platform=rows["platform"].fillna(platform))
     ctx.con.register("counter_rows", rows)
+    overlap = _overlap(ctx)
     export(ctx, staged, "eresource_usage", """
         SELECT $c AS community_id, platform, CAST(month AS DATE) AS month, metric_type, sum("count") AS count,
                report_id AS report_type, release AS counter_release
@@ -35,9 +38,28 @@ def read_counter(path: Path, ctx: Context) -> Staged:
     staged.rows = len(rows)
     staged.period = (report.begin_date, report.end_date)
     staged.detail = report.report_id
-    staged.problems = [Problem(ctx.label, f"COUNTER {report.report_id} release {report.release}: {len(rows)} "
-                               f"usage cells, {int(rows['count'].sum())} in all", "-", severity="info")]
+    staged.problems = [Problem(ctx.label, n.problem, n.expected, line=n.line, column=n.column, value=n.value,
+                               severity="warning") for n in report.warnings]
+    if overlap:
+        staged.problems.append(Problem(
+            ctx.label, f"these platforms, months and metrics are also loaded from report type(s) {', '.join(overlap)}; "
+            "the dashboard counts one report type per platform and metric (PR, vendor, PR_P1, DR, DR_D*, TR, TR_*), "
+            "never their sum", "one report type per platform and metric", severity="warning"))
+    staged.problems.append(Problem(ctx.label, f"COUNTER {report.report_id} release {report.release}: {len(rows)} "
+                                   f"usage cells, {int(rows['count'].sum())} in all", "-", severity="info"))
     return staged
+
+
+def _overlap(ctx: Context) -> list[str]:
+    """Other report types already loaded for the same community, platform, month and metric."""
+    if not has_table(ctx.con, "eresource_usage"):
+        return []
+    return [r[0] for r in ctx.con.execute("""
+        SELECT DISTINCT e.report_type FROM wh.eresource_usage e
+        JOIN (SELECT DISTINCT platform, CAST(month AS DATE) AS month, metric_type, report_id FROM counter_rows) r
+          ON e.platform = r.platform AND e.month = r.month AND e.metric_type = r.metric_type
+        WHERE e.community_id = $c AND e.report_type <> r.report_id ORDER BY 1""",
+        {"c": ctx.community_id}).fetchall()]
 
 
 def read_vendor(path: Path, ctx: Context) -> Staged:

@@ -196,7 +196,40 @@ _add(Layout(
     "counter", "E-resource usage (COUNTER R5)", "COUNTER Release 5.0 or 5.1 reports (PR, DR, TR, IR and their "
     "standard views) as TSV, CSV, XLSX or SUSHI JSON, exactly as the vendor delivers them.",
     extra=["Summed to platform x month x metric; the report type (PR, DR_D1, TR_B1, ...) and the release "
-           "are kept, because DR and TR overlap and 5.1 counts books differently from 5.0."]))
+           "are kept, because DR and TR overlap and 5.1 counts books differently from 5.0.",
+           "Loaded, with a warning saying what was assumed: empty month cells, as 0, when the row's "
+           "Reporting_Period_Total equals its months with empty as 0 (refused otherwise, or when there is no "
+           "total); a vendor's summary rows (\"Total\", \"All Platforms\", \"Total searches\" with no "
+           "Metric_Type, or an \"All ...\" row) when their months equal the sum of the rows above them, over all "
+           "rows or one metric or metric family (refused otherwise: a data row without its Metric_Type would be "
+           "lost); the draft-era `Reporting_Period` form `2017-01-01 to 2017-06-30` and `Reporting_ Period_Total`; "
+           "vendor-namespaced metrics (`vendor:Metric_Name`), skipped; a headerless export or an empty "
+           "Report_Header, read as the master report its columns show (Database: DR, Title: TR, Item: IR, "
+           "none: PR) when the release is plain (5.0: a Section_Type column or Performance/Instance JSON; 5.1: "
+           "Attribute_Performance JSON or Data_Type values only 5.1 has), refused otherwise; a JSON file holding "
+           "the SUSHI response as a JSON string; a Windows-1250 or Windows-1252 file (the rule is in "
+           "`ingest/reading.py`: bytes undefined in one code page decide, else the code page in which more words "
+           "read as letters of one of its languages; a tie is Windows-1252).",
+           "No usage: a report with a header and no usage rows (empty Report_Items, or only the SUSHI exception "
+           "3030 No Usage Available) is recorded as 0 for its platform, every month of its Reporting_Period and "
+           "its Metric_Types (or its standard view's metrics), so the E-resources page says \"no use\" rather "
+           "than \"no data\". It needs its platform (header, rows or `--platform`) and its period; a bare 3030 "
+           "with no Report_Header is refused, since neither is known.",
+           "Refused, naming file, line or JSON path, what was found and what was expected: a SUSHI exception "
+           "other than 3030 with no usage (at the root, in a list, or beside/in the Report_Header), with its "
+           "code, severity and message and what to do (harvest again later, check the customer ID, requestor "
+           "ID and API key, ...); a row its report type cannot hold (a TR_J1 with Book rows or "
+           "Total_Item_Investigations: load the master report instead); a COUNTER Release 4 report (JR1, BR2, "
+           "DB1, SUSHI R4 XML), with the R5 report to ask the vendor for; JSON with a trailing comma (its line "
+           "and column), cut short, or nested more than 64 levels.",
+           "Overlapping reports. The same platform and report type loaded again for an overlapping period "
+           "replaces the earlier load's months. Different report types for the same platform and month (PR and "
+           "DR, TR and TR_J1, a vendor CSV and a PR) are all kept as loaded, each with its report type, and never "
+           "added together: the dashboard counts, per community, platform and metric, one report type, the "
+           "first of PR, vendor CSV, PR_P1, DR, DR_D1/DR_D2, TR, TR_J*/TR_B*, IR (a load that overlaps another "
+           "report type says so in a warning). Standard views of the same rank are added (TR_J1 journals and "
+           "TR_B1 books count different items), so do not load two overlapping views of one family for a "
+           "platform (TR_J1 and TR_J3). A vendor's \"All\" and total rows are never stored."]))
 
 _add(Layout(
     "survey", "Survey responses (long layout)", "One row per community, wave and question.",

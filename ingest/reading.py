@@ -38,7 +38,7 @@ def file_kind(path: Path) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """'utf-8' (with or without BOM), 'utf-16' (BOM) or 'cp1252' (anything not valid UTF-8)."""
+    """'utf-8' (with or without BOM), 'utf-16' (BOM), else 'cp1250' or 'cp1252' (see single_byte_encoding)."""
     with open(path, "rb") as f:
         head = f.read(2)
         if head in (b"\xff\xfe", b"\xfe\xff"):
@@ -50,8 +50,67 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
+            f.seek(0)
+            return single_byte_encoding(f.read(4 * CHUNK))
     return "utf-8"
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """The text of a whole file in memory and the encoding it was read as (detect_encoding's rule)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel "Unicode text" export
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        encoding = single_byte_encoding(data)
+        return data.decode(encoding, errors="replace"), encoding
+
+
+ENCODING_NAMES = {"cp1250": "Windows-1250, Central European", "cp1252": "Windows-1252, Western European",
+                  "utf-16": "UTF-16"}
+# The accented letters of the languages each Windows code page was made for (lower case). A word
+# is plausible in a code page when its accented letters all belong to one of its languages.
+ALPHABETS = {
+    "cp1250": ("áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "ąćęłńóśźż", "áéíóöőúüű", "čšžćđ", "ăâîșşțţ",
+               "äöüß"),
+    "cp1252": ("äöüß", "àâæçéèêëîïôœùûüÿ", "áéíñóúü", "áâãàçéêíóôõú", "àèéìíîòóùú", "åæøéäö",
+               "éëïóöü", "àçèéíïòóúü"),
+}
+WORD = re.compile(r"[^\s,;|\t\"'()\[\]{}/.:=<>+*&!?0-9-]+")
+
+
+def single_byte_encoding(data: bytes) -> str:
+    """Windows-1250 or Windows-1252, for bytes that are not UTF-8. A byte undefined in 1252
+    (0x81, 0x8D, 0x8F, 0x90, 0x9D) means 1250 (and the reverse); otherwise each code page gets a
+    point per word it decodes into letters of one of its languages (a symbol such as £ or ¹
+    inside a word gets none), counting only words the two decode differently. On a tie, the
+    code page whose accented letters, over the whole sample, all fit one of its languages wins
+    (Győr Könyvtár: ő and ö are Hungarian, õ and ö no Western language). Still a tie: 1252, the
+    usual code page of US and Western European exports. Charset detectors guess wrong on
+    files this short (a few names), so the rule is explicit."""
+    undefined = {"cp1252": b"\x81\x8d\x8f\x90\x9d", "cp1250": b"\x81\x83\x88\x90\x98"}
+    has = {enc: any(b in data for b in (bytes([c]) for c in bad)) for enc, bad in undefined.items()}
+    if has["cp1252"] != has["cp1250"]:
+        return "cp1250" if has["cp1252"] else "cp1252"
+    words = {w for w in re.findall(rb"[^\s,;|\t]+", data) if re.search(rb"[\x80-\xff]", w)}
+    score = {"cp1250": 0, "cp1252": 0}
+    for raw in words:
+        texts = {enc: raw.decode(enc, errors="replace") for enc in score}
+        if texts["cp1250"] == texts["cp1252"]:
+            continue
+        for enc, text in texts.items():
+            score[enc] += sum(_plausible(w, ALPHABETS[enc]) for w in WORD.findall(text) if not w.isascii())
+    if score["cp1250"] == score["cp1252"]:
+        whole = b" ".join(words)
+        score = {enc: _plausible(whole.decode(enc, errors="replace"), ALPHABETS[enc]) for enc in score}
+    return "cp1250" if score["cp1250"] > score["cp1252"] else "cp1252"
+
+
+def _plausible(word: str, alphabets: tuple[str, ...]) -> bool:
+    accented = {c for c in word.lower() if not c.isascii()}
+    if not all(c.isalpha() for c in accented):
+        return False
+    return any(accented <= set(alphabet) for alphabet in alphabets)
 
 
 def utf8_copy(path: Path, encoding: str, tmp_dir: Path) -> Path:
@@ -132,8 +191,8 @@ def _read_text(con, path, layout, label, tmp_dir, redact) -> list[Problem]:
     problems = []
     encoding = detect_encoding(path)
     if encoding != "utf-8":
-        problems.append(Problem(label, f"read as {encoding} and converted to UTF-8", "UTF-8",
-                                severity="warning"))
+        problems.append(Problem(label, f"read as {encoding} ({ENCODING_NAMES[encoding]}) and converted to UTF-8",
+                                "UTF-8", severity="warning"))
         path = utf8_copy(path, encoding, tmp_dir)
     lines, newline = _head_lines(path)
     first = next((i for i, text in enumerate(lines) if text.strip().strip(",;\t|")), None)

@@ -29,7 +29,7 @@ TYPE_DOC = {
     "text": "text", "id": "text (an ID; hashed, never stored)", "int": "whole number",
     "count": "whole number >= 0", "grade": "K or 0-12", "date": "date (YYYY-MM-DD or MM/DD/YYYY)",
     "timestamp": "date and time (YYYY-MM-DD HH:MM[:SS], ISO T, or MM/DD/YYYY HH:MM)",
-    "month": "month (2015-10, Oct-2015, October 2015)", "school_year": "school year (2015-16)",
+    "month": "month (2015-10, Oct-2015, October 2015, 2015-10-01/P1M; a longer ISO 8601 period is refused)", "school_year": "school year (2015-16)",
     "bool": "yes / no", "choice": "one of the listed values",
 }
 INTRO = """# File layouts the ingest accepts
@@ -42,7 +42,7 @@ Load any of them with
 and get a template with `python -m ingest template KIND` (or from the Data page).
 
 What every text layout tolerates: comma, tab, semicolon or pipe delimiters; UTF-8 with or without a
-byte-order mark, UTF-16 with a BOM, or Windows-1252 (converted, with a warning); LF, CRLF or CR line
+byte-order mark, UTF-16 with a BOM, or Windows-1250/1252 (converted, with a warning); LF, CRLF or CR line
 endings; header names in any case and spacing, and the synonyms listed; leading blank lines, blank rows
 and a totals row ("Total", "Grand total": skipped with a warning); thousands separators in counts.
 XLSX (first sheet) and Parquet files with the same columns are read too. Columns not in the layout

@@ -31,7 +31,8 @@ def eresource_usage_by_month(con: duckdb.DuckDBPyConnection, scope: Scope,
 ERESOURCE_GROWTH_SQL = f"""
 SELECT platform, metric_type,
        coalesce(sum(count) FILTER (WHERE school_year = $year), 0) AS usage,
-       coalesce(sum(count) FILTER (WHERE school_year = $prior_year), 0) AS prior_usage
+       coalesce(sum(count) FILTER (WHERE school_year = $prior_year), 0) AS prior_usage,
+       count(*) FILTER (WHERE school_year = $year) > 0 AS reported
 FROM v_eresource_usage
 WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {PLATFORM_FILTER}
 GROUP BY ALL
@@ -42,7 +43,9 @@ ORDER BY platform, metric_type
 def eresource_growth(con: duckdb.DuckDBPyConnection, scope: Scope,
                      metric_type: str | None = None) -> pd.DataFrame:
     """E-resource usage in the school year against the year before, per platform and COUNTER
-    metric: growth = usage / usage the year before - 1, missing from a zero base."""
+    metric: growth = usage / usage the year before - 1, missing from a zero base. reported: the
+    year has usage rows; usage 0 with reported is "no use" (a vendor's no-usage report), usage 0
+    without is "no data"."""
     check(con, scope)
     df = run(con, ERESOURCE_GROWTH_SQL, {**scope.params(), "metric_type": metric_type})
     df["growth"] = df["usage"] / df["prior_usage"].where(df["prior_usage"] > 0) - 1

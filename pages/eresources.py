@@ -46,6 +46,14 @@ ui.table(growth, ["platform", "metric_type", "usage", "prior_usage", "growth"], 
          file_name=ui.file_name(view, "e-resource growth"),
          labels={"platform": "Platform", "metric_type": "COUNTER metric", "usage": f"Usage {view.year}",
                  "prior_usage": f"Usage {view.prior_year}"})
+no_use = growth[growth["reported"] & (growth["usage"] == 0)]
+if len(no_use):
+    st.caption(f"No use in {view.year} (the vendor reported no usage): " + "; ".join(
+        f"{row.platform} ({row.metric_type})" for row in no_use.itertuples()) + ".")
+no_data = growth[~growth["reported"]]
+if len(no_data):
+    st.caption(f"No data loaded for {view.year} (usage shows 0): " + "; ".join(
+        f"{row.platform} ({row.metric_type})" for row in no_data.itertuples()) + ".")
 jumps = growth[growth["growth"] >= 9].drop_duplicates("platform")
 for row in jumps.itertuples():
     st.caption(f"{row.platform}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "

@@ -200,11 +200,6 @@ BAD_CASES = [
      ["SUSHI", "3030", "No Usage Available for Requested Dates", "expected a report"]),
     ("sushi_exception_list.json", None, None, None,
      ["2010", "Requestor is Not Authorized", "3030", "No Usage Available"]),
-    ("header_exceptions_no_items.json", None, None, None,
-     ["no usage rows", "3030", "No Usage Available for Requested Dates"]),
-    ("empty_report.json", None, None, None, ["no usage rows", "expected at least one usage row"]),
-    ("empty_report.tsv", "line 14", None, None, ["no usage rows", "3030: No Usage Available"]),
-    ("empty_report_no_exceptions.tsv", "line 14", None, None, ["no usage rows"]),
     ("bad_count.tsv", "line 16", "Mar-2016", "n/a", ["not a whole-number count", "expected a whole number >= 0"]),
     ("bad_count.xlsx", "row 16", "Feb-2016", "8919.5", ["not a whole-number count", "expected a whole number"]),
     ("negative_count.csv", "line 16", "Feb-2016", "-3", ["negative count", "expected a whole number >= 0"]),
@@ -217,7 +212,8 @@ BAD_CASES = [
     ("total_mismatch.tsv", "line 15", "Reporting_Period_Total", "25512", ["expected 25511"]),
     ("missing_metric_type.tsv", "line 14", None, None, ["Metric_Type is missing", "expected a column named Metric_Type"]),
     ("missing_months.tsv", "line 14", "Reporting_Period_Total", None, ["no month columns", "expected month columns"]),
-    ("unknown_report_id.tsv", "line 2", "Report_ID", "JR1", ["unknown report id", "PR_P1", "TR_J1"]),
+    ("unknown_report_id.tsv", "line 2", "Report_ID", "JR1",
+     ["unknown report id", "PR_P1", "TR_J1", "Release 4 is not supported", "ask the vendor for the R5 TR_J1"]),
     ("unlabelled_total.tsv", "line 15", "Title", None, ["item name is empty", "label a totals row"]),
 ]
 
@@ -239,3 +235,27 @@ def test_bad_input_raises_a_clear_error(name, where, column, value, fragments):
         assert err.value == value and repr(value) in message
     for fragment in fragments:
         assert fragment in message
+
+
+# ---------------------------------------------------------------- "no usage" reports (zeros, not refused)
+
+NO_USAGE = [
+    # file, months, metrics, platform
+    ("header_exceptions_no_items.json", 12, ("Total_Item_Requests", "Unique_Item_Requests"), None),
+    ("empty_report.json", 12, ("Total_Item_Requests", "Unique_Item_Requests"), None),
+    ("empty_report.tsv", 3, ("Searches_Platform", "Total_Item_Requests", "Unique_Item_Requests",
+                             "Unique_Title_Requests"), None),
+    ("empty_report_no_exceptions.tsv", 3, ("Searches_Platform", "Total_Item_Requests", "Unique_Item_Requests",
+                                           "Unique_Title_Requests"), None),
+]
+
+
+@pytest.mark.parametrize("name, months, metrics, platform", NO_USAGE, ids=[c[0] for c in NO_USAGE])
+def test_a_no_usage_report_reads_as_zeros_for_its_period_and_metrics(name, months, metrics, platform):
+    report = read_counter_report(BAD / name)
+    assert report.no_usage
+    rows = report.rows
+    assert len(rows) == months * len(metrics) and (rows["count"] == 0).all()
+    assert set(rows["metric_type"]) == set(metrics)
+    assert rows["month"].nunique() == months
+    assert [w.problem for w in report.warnings if w.problem.startswith("no usage")]
