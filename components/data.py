@@ -38,16 +38,36 @@ def _open(path: str, stamp: tuple[int, int, int]) -> Warehouse:
 
 
 def warehouse() -> Warehouse:
-    """The published warehouse, reopened whenever a new file has been published."""
+    """The published warehouse, reopened whenever a new file has been published. A missing or
+    damaged file stops the page with a plain message (never DuckDB's traceback)."""
     path = store.warehouse_path()
-    return _open(str(path), store.file_stamp(path))
+    try:
+        return _open(str(path), store.file_stamp(path))
+    except (duckdb.Error, OSError) as e:
+        _unavailable(path, e)
+
+
+def _unavailable(path, error: BaseException) -> None:
+    if store.real_data_published(path) or isinstance(error, duckdb.Error):
+        what = store.refusal(path) if not path.exists() else (
+            f"The warehouse file {path.name} cannot be read: it looks damaged or incomplete. Nothing is "
+            "shown from it. On the server, publish the previous snapshot again with "
+            "`python -m warehouse.store --restore`, or load the data again.")
+    else:
+        what = f"No warehouse at {path.name} yet: build the demo with `make demo`, or load data."
+    st.error(what, icon=":material/error:")
+    st.stop()
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s)."""
+    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s), but
+    only where no real data was ever published: there a missing file is a plain refusal, shown
+    before sign-in, and nothing is built."""
     path = store.warehouse_path()
     if path.exists():
         return
+    if store.real_data_published(path):
+        _unavailable(path, FileNotFoundError(path))
     with _build_lock:  # two sessions arriving together build it once
         if path.exists():
             return
@@ -58,7 +78,11 @@ def ensure_warehouse() -> None:
             def progress(i: int, n: int, label: str) -> None:
                 bar.progress(min(i / max(n, 1), 1.0), text=f"Step {min(i + 1, n)} of {n}: {label}")
 
-            demo.ensure(path, progress=progress)
+            try:
+                demo.ensure(path, progress=progress)
+            except store.RealDataMissing:   # real data was published meanwhile (by another process)
+                status.update(label="Not built", state="error")
+                _unavailable(path, FileNotFoundError(path))
             status.update(label="Demo warehouse built", state="complete", expanded=False)
 
 

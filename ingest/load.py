@@ -102,6 +102,7 @@ def load_files(paths: Iterable[str | Path], *, community: str | None = None, sou
     paths = [Path(p) for p in paths]
     path = Path(path or store.warehouse_path())
     progress = progress or (lambda i, n, label: None)
+    store.check_published(path)   # real data was published here but the file is gone: refuse, load nothing
     # A killed load leaves its staging folder (which may hold a transcoded copy of an input).
     store.sweep_stale(list(Path(tempfile.gettempdir()).glob("lcc-ingest-*")))
     for _attempt in range(3):
