@@ -21,9 +21,11 @@ from metrics import catalog as catalog_module
 from metrics.access import Viewer
 from metrics.scope import Scope
 from components import signin
+from ingest import tempfiles
 from warehouse import demo, store
 
 _build_lock = threading.Lock()
+_swept = False
 
 
 class Warehouse(NamedTuple):
@@ -63,6 +65,10 @@ def ensure_warehouse() -> None:
     """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s), but
     only where no real data was ever published: there a missing file is a plain refusal, shown
     before sign-in, and nothing is built."""
+    global _swept
+    if not _swept:   # once per server process: copies of uploads left by a killed one hold raw IDs
+        tempfiles.sweep()
+        _swept = True
     path = store.warehouse_path()
     if path.exists():
         return

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +20,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import activity, annotations, cards, circulation, directories, enrollment, eresources, sanity, survey, writer
+from ingest import (activity, annotations, cards, circulation, directories, enrollment, eresources, sanity, survey,
+                    tempfiles, writer)
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError, errors, to_frame
 from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
-from warehouse import rollups, rollups_append, store
+from warehouse import pseudonymize, rollups, rollups_append, store
 
 READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "communities": directories.read_communities,
@@ -103,30 +102,29 @@ def load_files(paths: Iterable[str | Path], *, community: str | None = None, sou
     path = Path(path or store.warehouse_path())
     progress = progress or (lambda i, n, label: None)
     store.check_published(path)   # real data was published here but the file is gone: refuse, load nothing
+    pseudonymize.check_key()   # a weak or readable key is refused before any file is read
     # A killed load leaves its staging folder (which may hold a transcoded copy of an input).
-    store.sweep_stale(list(Path(tempfile.gettempdir()).glob("lcc-ingest-*")))
+    tempfiles.sweep()
     for _attempt in range(3):
-        tmp = Path(tempfile.mkdtemp(prefix=f"lcc-ingest-{os.getpid()}-"))
-        try:
-            results, staged, seen_version = _validate(paths, community, source, path, allow_partial, options,
-                                                      tmp, progress)
-            if any(r.status == "rejected" for r in results):
-                for r in results:
-                    if r.status in ("loaded", "partial"):
-                        r.status, r.message = "not loaded", "another file in the batch was rejected"
-                return LoadReport(results)
-            if dry_run:
-                for r in results:
-                    if r.status in ("loaded", "partial"):
-                        r.status = "ready" if r.status == "loaded" else "ready (partial)"
-                return LoadReport(results)
-            if not staged:
-                return LoadReport(results)
-            return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
-        except _Stale:
-            continue
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with tempfiles.folder("ingest") as tmp:
+            try:
+                results, staged, seen_version = _validate(paths, community, source, path, allow_partial,
+                                                          options, tmp, progress)
+                if any(r.status == "rejected" for r in results):
+                    for r in results:
+                        if r.status in ("loaded", "partial"):
+                            r.status, r.message = "not loaded", "another file in the batch was rejected"
+                    return LoadReport(results)
+                if dry_run:
+                    for r in results:
+                        if r.status in ("loaded", "partial"):
+                            r.status = "ready" if r.status == "loaded" else "ready (partial)"
+                    return LoadReport(results)
+                if not staged:
+                    return LoadReport(results)
+                return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
+            except _Stale:
+                continue
     raise RuntimeError("the warehouse kept changing while validating; try again")
 
 

@@ -11,14 +11,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import components as ui
-from ingest import annotations, load, templates
+from ingest import annotations, load, templates, tempfiles
 from ingest.layouts import LAYOUTS, RAW_ID, norm
 from ingest.reading import DELIMITERS
 from metrics import formats
@@ -116,10 +115,10 @@ def files_signature(files, *parts) -> str:
 
 def run_load(files, *, community, kind, dry_run, allow_partial=False, progress=None, **options) -> load.LoadReport:
     """Write the uploads into a private temp folder, run ingest on them, delete them."""
-    with tempfile.TemporaryDirectory(prefix="lcc-upload-") as tmp:
+    with tempfiles.folder("upload") as tmp:   # deleted in finally; swept at start-up after a kill
         paths = []
         for i, f in enumerate(files):
-            folder = Path(tmp) / str(i)  # two uploads may share a name
+            folder = tmp / str(i)  # two uploads may share a name
             folder.mkdir()
             path = folder / Path(f.name).name
             path.write_bytes(f.getvalue())
