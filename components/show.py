@@ -10,6 +10,7 @@ import streamlit as st
 from components import signin
 from components.sidebar import View
 from components.wording import Tile
+from ingest.export import escape_formulas
 from metrics import formats
 from metrics.suppression import is_suppressed
 
@@ -80,7 +81,7 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
 
 def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
     """The CSV of a table: numbers as numbers, "<10" where a count is suppressed."""
-    out = formats.export_frame(df, columns)
+    out = escape_formulas(formats.export_frame(df, columns))   # no cell runs as a spreadsheet formula
     out.columns = headers
     return out.to_csv(index=False).encode("utf-8")
 

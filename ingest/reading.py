@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingest import xlsx_limits
 from ingest.layouts import Layout, norm
 from ingest.problems import Problem, ValidationError, redact_text
 
@@ -237,6 +238,7 @@ def _read_parquet(con, path, layout, label) -> list[Problem]:
 
 
 def _read_xlsx(con, path, layout, label) -> list[Problem]:
+    xlsx_limits.check(path, label)   # expanded size and rows, before parsing (zip bombs)
     try:
         sheet = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged workbooks

@@ -17,7 +17,8 @@ import pandas as pd
 import streamlit as st
 
 import components as ui
-from ingest import annotations, load, templates, tempfiles
+from ingest import annotations, load, templates, tempfiles, xlsx_limits
+from ingest.problems import ValidationError
 from ingest.layouts import LAYOUTS, RAW_ID, norm
 from ingest.reading import DELIMITERS
 from metrics import formats
@@ -54,6 +55,10 @@ def preview(name: str, data: bytes, kind: str, rows: int = PREVIEW_ROWS) -> pd.D
     if not data:
         return "The file is empty (0 bytes)."
     if data[:4] == b"PK\x03\x04":
+        try:
+            xlsx_limits.check(io.BytesIO(data), name)
+        except ValidationError as err:
+            return str(err.problems[0].problem).capitalize() + "."
         try:
             df = pd.read_excel(io.BytesIO(data), nrows=rows, dtype=str)
         except Exception as err:  # a damaged workbook: validation will say more
