@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "audit.log"
-EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "download", "export")
+EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "download", "export",
+          # changes to the warehouse (ingest and the Load data page): detail names the load(s)
+          "load", "undo", "code_mapping", "campaign", "target")
 
 _lock = threading.Lock()
 

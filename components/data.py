@@ -122,3 +122,18 @@ def catalog(name: str, *args):
     cached on the warehouse version."""
     w = warehouse()
     return _catalog(name, w.con, w.version, args, signin.current_viewer() if name in _FOR_VIEWER else None)
+
+
+def record_change(event: str, **detail) -> None:
+    """Audit a change to the warehouse made on a page (a load, an undo, a code mapping, a
+    campaign, a target) as the signed-in user."""
+    from auth import audit
+    viewer = st.session_state.get(signin.VIEWER) or signin.DEMO_VIEWER
+    audit.record(event, user=viewer.user, role=viewer.role, community=viewer.community, detail=detail)
+
+
+def signed_in_user() -> str:
+    """Who the load log's "By" names for a change made on a page: the signed-in user (never the
+    server's OS account; a page only runs after the sign-in gate set the viewer)."""
+    viewer = st.session_state.get(signin.VIEWER)
+    return viewer.user if viewer is not None else "unknown (no signed-in user)"

@@ -16,6 +16,7 @@ their events are left out, since a card file needs both for a student.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,12 +96,15 @@ CARDS = f"""
 # A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
 # (=HYPERLINK(...), +cmd|...): such a text cell gets a leading apostrophe, which shows as text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_SQL = "CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN chr(39) || {v} ELSE {v} END"
+# A plain number written as text (-4, +1.5) runs nothing and stays as it is.
+_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?")
+_FORMULA_SQL = ("CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) AND NOT "
+                "regexp_full_match({v}, '[-+]?[0-9][0-9,]*([.][0-9]+)?') THEN chr(39) || {v} ELSE {v} END")
 
 
 def escape_formula(value):
     """A text cell made safe to open in a spreadsheet; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -133,11 +133,8 @@ def run_load(files, *, community, kind, dry_run, allow_partial=False, progress=N
 
 
 def _who() -> str:
-    user = getattr(st, "user", None)
-    try:
-        return (user.get("email") or user.get("name")) if user and user.get("is_logged_in") else None
-    except Exception:  # no login configured
-        return None
+    """The load log's "By": the user signed in to the dashboard (never the server's OS account)."""
+    return ui.signed_in_user()
 
 
 def results_frame(report: load.LoadReport) -> pd.DataFrame:
@@ -259,8 +256,13 @@ if files:
     signature = files_signature(files, kind, target, allow_partial, sorted(options.items()))
     if st.button("Validate", type="primary", icon=":material/fact_check:", key="ld_validate"):
         with st.spinner("Checking every row…"):
-            st.session_state["ld_report"] = (signature, run_load(files, community=target, kind=kind, dry_run=True,
-                                                                 allow_partial=allow_partial, **options))
+            try:
+                st.session_state["ld_report"] = (signature, run_load(files, community=target, kind=kind,
+                                                                     dry_run=True, allow_partial=allow_partial,
+                                                                     **options))
+            except (ValueError, RuntimeError, OSError) as err:   # a refused key, a missing warehouse, a full disk
+                st.error(str(err), icon=":material/error:")
+                st.stop()
         st.session_state.pop("ld_done", None)
 
     checked = st.session_state.get("ld_report")
@@ -314,6 +316,10 @@ if files:
                     st.error(f"{err}")
                     done = None
                 if done is not None:
+                    if done.committed:
+                        ui.record_change("load", kind=kind, community=target,
+                                         loads=[f.load_id for f in done.files if f.load_id],
+                                         files=[f.file for f in done.files])
                     state = "complete" if done.committed or done.ok else "error"
                     status.update(label="Loaded" if done.committed else "Nothing was loaded", state=state)
                     st.session_state["ld_done"] = (signature, done)
@@ -371,7 +377,8 @@ else:
         if yes.button("Yes, undo it", type="primary", key="ld_undo_yes"):
             try:
                 st.session_state["ld_undo_msg"] = (True, load.undo(pending, path=WAREHOUSE).capitalize() + ".")
-            except ValueError as err:
+                ui.record_change("undo", load=pending, source=row["source"], community=row["community"])
+            except (ValueError, RuntimeError, OSError) as err:
                 st.session_state["ld_undo_msg"] = (False, f"{err}".capitalize())
             st.session_state.pop("ld_confirm", None)
             st.rerun()
@@ -422,6 +429,7 @@ if st.button("Save the code mapping", key="ld_map_save", icon=":material/save:")
         st.error(str(err))
     else:
         if saved.committed:
+            ui.record_change("code_mapping", community=map_for, load=saved.files[0].load_id, codes=len(edited))
             st.session_state.pop("ld_unmapped", None)
             st.success(f"Code mapping saved ({len(edited)} codes, load {saved.files[0].load_id}). Validate the "
                        "circulation file again to use it.")
@@ -455,6 +463,7 @@ with cleft, st.form("ld_campaign", clear_on_submit=True, border=True):
         try:
             lid = annotations.add_campaign(None if who == PROGRAM_WIDE else who, start, title, end_date=end,
                                            kind=what, path=WAREHOUSE, loaded_by=_who())
+            ui.record_change("campaign", community=None if who == PROGRAM_WIDE else who, load=lid, kind=what)
             st.success(f"Added “{title.strip()}” (load {lid}).")
         except annotations.EntryError as err:
             st.error(str(err))
@@ -479,6 +488,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
                 raise annotations.EntryError(f"A rate target of {t_value:g} % is impossible; enter 0 to 100.")
             lid = annotations.add_target(t_who, t_year, t_metric, t_value / 100 if rate else t_value,
                                          path=WAREHOUSE, loaded_by=_who())
+            ui.record_change("target", community=t_who, load=lid, school_year=t_year, metric=t_metric)
             st.success(f"Target saved (load {lid}).")
         except annotations.EntryError as err:
             st.error(str(err))

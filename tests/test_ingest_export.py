@@ -12,7 +12,7 @@ HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM
 def test_every_dangerous_first_character_is_escaped():
     assert [export.escape_formula(v) for v in HOSTILE] == ["'" + v for v in HOSTILE]
     assert export.escape_formula("Alpha Elementary") == "Alpha Elementary"
-    assert export.escape_formula(-5) == -5          # numbers stay numbers
+    assert export.escape_formula(-5) == -5 and export.escape_formula("-4") == "-4"   # numbers stay numbers
     frame = export.escape_formulas(pd.DataFrame({"name": HOSTILE[:2], "n": [1, -2]}))
     assert frame["name"].str.startswith("'").all() and frame["n"].tolist() == [1, -2]
 
