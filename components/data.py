@@ -8,6 +8,7 @@ its own cursor, because Streamlit runs sessions on separate threads.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from typing import NamedTuple
@@ -18,9 +19,10 @@ import streamlit as st
 
 import metrics
 from metrics import catalog as catalog_module
-from metrics.access import Viewer
+from metrics.access import MIN_COMMUNITIES, AccessDenied, Viewer
 from metrics.scope import Scope
 from components import signin
+from components.choice import plain
 from ingest import tempfiles
 from warehouse import demo, store
 
@@ -137,3 +139,15 @@ def signed_in_user() -> str:
     server's OS account; a page only runs after the sign-in gate set the viewer)."""
     viewer = st.session_state.get(signin.VIEWER)
     return viewer.user if viewer is not None else "unknown (no signed-in user)"
+
+
+@contextlib.contextmanager
+def unless_denied(what: str):
+    """Run a page section; when the viewer may not see it (an aggregate of fewer than
+    MIN_COMMUNITIES communities, for a community viewer), show a plain notice instead of a
+    traceback, and the rest of the page still runs."""
+    try:
+        yield
+    except AccessDenied:
+        st.info(f"{plain(what)}: not shown to you, because figures for a group of fewer than {MIN_COMMUNITIES} "
+                "communities could single out one of them. Program staff see them.", icon=":material/lock:")

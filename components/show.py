@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import signin
+from components.choice import plain
 from components.sidebar import View
 from components.wording import Tile
 from ingest.export import escape_formulas
@@ -29,7 +30,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 def header(title: str, view: View, intro: str | None = None) -> None:
     """Page title, what it is about, the demo-data label and any notices about the URL."""
     st.title(title)
-    st.caption(f"{view.label} · school year {view.year} (July to June)")
+    st.caption(f"{plain(view.label)} · school year {view.year} (July to June)")   # a name from a loaded file
     if view.is_demo:
         st.info(DEMO_NOTE, icon=":material/science:")
     for notice in view.notices:
