@@ -6,6 +6,7 @@ parameter for the whole program. A bad parameter falls back to a default and say
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -51,9 +52,11 @@ def default_year(years: list[str], today: dt.date | None = None) -> str:
     return (ended or sorted(years))[-1] if years else "2015-16"
 
 
-# Characters that make markdown (links, images, emphasis, Streamlit's :directives: and $math$,
-# autolinked www. addresses) out of plain text; each gets a backslash.
-_MARKDOWN = set("\\`*_{}[]()#+!|~:$<>&.=")
+# Characters that make markdown out of plain text inside a line: links and images ([ ] !),
+# emphasis and code (* _ ~ `), HTML and autolinks (< > & and the colon of http:// or of Streamlit's
+# :directives: and :emoji:), $math$, and the backslash itself; each gets a backslash. "www." is
+# autolinked too, so its dot is escaped.
+_MARKDOWN = set("\\`*_[]!<>&:$~")
 
 
 def plain(text: str, limit: int | None = None) -> str:
@@ -63,7 +66,10 @@ def plain(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
     text = " ".join(text.split())   # no line breaks: a new line could start a heading or a list
-    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    text = "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    text = re.sub(r"(?i)(www)\.", r"\1\\.", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)           # "1. " would start a list
+    return "\\" + text if text[:1] in ("#", "-", "+", "=", "|", ">") else text
 
 
 def parse(params: Mapping[str, str], communities: Mapping[str, str], cohorts: list[int],

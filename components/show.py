@@ -88,7 +88,37 @@ def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    st.plotly_chart(defuse_links(fig), key=key, config=PLOTLY_CONFIG)
+
+
+# Plotly turns <a href=...> in any label, hover text or annotation into a link: a name in a loaded
+# file could carry one. The tag is written as text (&lt;a), which Plotly shows as typed.
+_LINK_TAG = re.compile(r"<(\s*/?\s*a\b)", re.IGNORECASE)
+
+
+def defuse_links(fig):
+    """The figure with every link tag in its strings made plain text (other markup kept)."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    changed = []
+
+    def clean(v):
+        if isinstance(v, str):
+            if "<" in v and _LINK_TAG.search(v):
+                changed.append(v)
+                return _LINK_TAG.sub(r"&lt;\1", v)
+            return v
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return type(v)(clean(x) for x in v)
+        if isinstance(v, np.ndarray) and v.dtype == object:
+            return np.array([clean(x) for x in v.tolist()], dtype=object).reshape(v.shape)
+        return v
+
+    cleaned = clean(fig.to_dict())
+    return go.Figure(cleaned) if changed else fig
 
 
 def file_name(view: View, what: str) -> str:

@@ -48,5 +48,5 @@ ui.table(growth, ["platform", "metric_type", "usage", "prior_usage", "growth"], 
                  "prior_usage": f"Usage {view.prior_year}"})
 jumps = growth[growth["growth"] >= 9].drop_duplicates("platform")
 for row in jumps.itertuples():
-    st.caption(f"{row.platform}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "
+    st.caption(f"{ui.plain(row.platform)}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "
                f"{formats.growth(row.growth)}: {row.usage / row.prior_usage:,.1f} times the year before.")

@@ -288,7 +288,7 @@ if files:
                        + " Warnings do not stop the load.", icon=":material/warning:")
         unmapped = unmapped_frame(report)
         if len(unmapped):
-            st.warning(f"{len(unmapped)} item-type code(s) are not in {names.get(community, community)}'s code "
+            st.warning(f"{len(unmapped)} item-type code(s) are not in {ui.plain(names.get(community, community))}'s code "
                        "mapping. Map them in section 4 below, then validate again.", icon=":material/rule:")
             ui.table(unmapped, ["code", "rows", "file"], key="ld-unmapped", file_name="unmapped codes",
                      labels={"code": "Unmapped code", "rows": "Rows", "file": "File"}, kinds={"rows": "count"})
@@ -391,7 +391,7 @@ st.subheader("4. Item-type code mapping")
 if not slugs:
     st.stop()
 map_for = community
-st.markdown(f"How **{names.get(map_for, map_for)}**'s ILS codes (item types, collection codes) count: format, "
+st.markdown(f"How **{ui.plain(names.get(map_for, map_for))}**'s ILS codes (item types, collection codes) count: format, "
             "audience, fiction or non-fiction, platform. Circulation files are checked against it; a code "
             "not listed here is reported, never dropped.")
 mapping = annotations.code_mapping(map_for, WAREHOUSE) if map_for else pd.DataFrame(columns=annotations.MAP_COLUMNS)
@@ -402,7 +402,7 @@ if remembered and remembered[0] == map_for:
     new_codes = [c for c in remembered[1] if c.strip().upper() not in set(mapping["code"])]
     if new_codes:
         mapping = pd.concat([mapping, pd.DataFrame({"code": new_codes, "platform": "ILS"})], ignore_index=True)
-        st.caption(f"Added from the last check, to fill in: {', '.join(new_codes)}.")
+        st.caption(f"Added from the last check, to fill in: {ui.plain(', '.join(new_codes))}.")
 
 
 def _values(column: str) -> list[str]:
@@ -464,7 +464,7 @@ with cleft, st.form("ld_campaign", clear_on_submit=True, border=True):
             lid = annotations.add_campaign(None if who == PROGRAM_WIDE else who, start, title, end_date=end,
                                            kind=what, path=WAREHOUSE, loaded_by=_who())
             ui.record_change("campaign", community=None if who == PROGRAM_WIDE else who, load=lid, kind=what)
-            st.success(f"Added “{title.strip()}” (load {lid}).")
+            st.success(f"Added “{ui.plain(title.strip())}” (load {lid}).")
         except annotations.EntryError as err:
             st.error(str(err))
 
@@ -496,7 +496,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
 tl, tr = st.columns(2)
 with tl:
     campaigns = ui.catalog("campaigns", map_for)
-    st.caption(f"Campaigns and annotations for {names.get(map_for, map_for)} and program-wide ones")
+    st.caption(f"Campaigns and annotations for {ui.plain(names.get(map_for, map_for))} and program-wide ones")
     ui.table(campaigns, ["start_date", "end_date", "title", "kind"], key="ld-campaigns",
              file_name=f"campaigns {map_for}", labels={"start_date": "Start", "end_date": "End", "title": "Title",
                                                        "kind": "Kind"},
@@ -507,6 +507,6 @@ with tr:
                           else formats.count(v) if annotations.TARGET_METRICS.get(m, ("", ""))[1] == "count"
                           else formats.ratio(v) for m, v in zip(tg["metric"], tg["value"])],
                    label=[annotations.TARGET_METRICS.get(m, (m,))[0] for m in tg["metric"]])
-    st.caption(f"Targets for {names.get(map_for, map_for)}")
+    st.caption(f"Targets for {ui.plain(names.get(map_for, map_for))}")
     ui.table(tg, ["school_year", "label", "shown"], key="ld-targets", file_name=f"targets {map_for}",
              labels={"school_year": "School year", "label": "Metric", "shown": "Target"})

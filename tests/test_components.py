@@ -123,3 +123,21 @@ def test_the_demo_label_follows_what_is_demo_and_what_is_loaded():
     assert demo_label(communities.iloc[[1]], cards_into_demo) == "mixed"
     undone = cards_into_demo.assign(status=["loaded", "loaded", "loaded", "loaded", "undone"])
     assert demo_label(communities.iloc[[1]], undone) == "demo"
+
+
+def test_links_in_names_are_plain_text_in_charts():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from components.show import defuse_links
+    evil = '<a href="http://evil.example">Alpha</a>'
+    fig = go.Figure(go.Bar(x=np.array([evil, "Beta"], dtype=object), y=[1, 2], name=evil,
+                           hovertemplate="%{x}<br>%{y}<extra></extra>"))
+    fig.add_annotation(text=f"<b>{evil}</b>", x=0, y=1)
+    spec = defuse_links(fig).to_json()
+    assert "<a" not in spec.replace("\\u003c", "<").lower()
+    out = defuse_links(fig)
+    assert out.data[0].hovertemplate == "%{x}<br>%{y}<extra></extra>"      # our own markup stays
+    assert out.layout.annotations[0].text.startswith("<b>&lt;a href")
+    plain_fig = go.Figure(go.Bar(x=["A"], y=[1]))
+    assert defuse_links(plain_fig) is plain_fig
