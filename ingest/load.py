@@ -125,6 +125,10 @@ def load_files(paths: Iterable[str | Path], *, community: str | None = None, sou
                 return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
             except _Stale:
                 continue
+            except (OSError, duckdb.IOException) as err:   # the staging folder is removed on the way out
+                if store._disk_full(err):
+                    raise store.StoreError(store.disk_message(err, "checking the files")) from err
+                raise
     raise RuntimeError("the warehouse kept changing while validating; try again")
 
 
@@ -170,6 +174,15 @@ def _validate(paths, community, source, path, allow_partial, options, tmp, progr
             result.status, result.problems = "rejected", err.problems
             result.unmapped = ctx.unmapped if ctx else None
             result.message = f"{len(errors(err.problems))} problem(s); nothing loaded"
+        except (duckdb.InvalidInputException, duckdb.IOException, duckdb.SerializationException) as err:
+            if store._disk_full(err):
+                raise
+            # A damaged or truncated file (a Parquet footer cut off, ...): said as a problem of
+            # the file, without DuckDB's traceback or our temp paths.
+            reason = str(err).splitlines()[0].replace(str(file), file.name).split(" in file ")[0]
+            result.status, result.message = "rejected", "the file cannot be read; nothing loaded"
+            result.problems = [Problem(file.name, f"the file cannot be read: it looks damaged or cut short "
+                                                  f"({reason})", f"a complete {layout.title} file")]
         finally:
             con.close()
     return results, staged_all, version
@@ -212,6 +225,7 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
                 result.message = (result.message + "; " if result.message else "") + \
                     "replaces the same period of load(s) " + ", ".join(map(str, replaced))
             touched |= {c for c in staged.community_ids if c is not None}
+        scrub_quarantine(con)
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
         if touched and len(appended) == len(staged_all):
             # Only new card activity or circulation rows: the rollups follow the batch alone.
@@ -220,6 +234,32 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
             rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")
     return LoadReport(results, committed=True)
+
+
+def scrub_quarantine(con: duckdb.DuckDBPyConnection) -> int:
+    """Withhold, in quarantine rows kept before values were checked, every value that could be an
+    ID (a swapped column stored one raw); done once per warehouse, in the publishing transaction.
+    Returns the rows changed."""
+    import json
+
+    from ingest.problems import WITHHELD, could_be_id
+    if con.execute("SELECT count(*) FROM warehouse_meta WHERE key = 'quarantine_scrubbed'").fetchone()[0]:
+        return 0
+    changed = []
+    for load_id, line, row_json in con.execute(
+            "SELECT load_id, line, row_json FROM quarantine WHERE row_json IS NOT NULL").fetchall():
+        try:
+            row = json.loads(row_json)
+        except ValueError:
+            changed.append((None, load_id, line))
+            continue
+        clean = {k: (WITHHELD if not k.endswith("_pseudonym") and could_be_id(v) else v) for k, v in row.items()}
+        if clean != row:
+            changed.append((json.dumps(clean), load_id, line))
+    if changed:
+        con.executemany("UPDATE quarantine SET row_json = ? WHERE load_id = ? AND line = ?", changed)
+    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('quarantine_scrubbed', 'true')")
+    return len(changed)
 
 
 def undo(load_id: int, *, path: str | Path | None = None) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest import tempfiles
+from ingest import load as load_module
 from ingest.load import load_files, quarantined
 from ingest.problems import Problem, could_be_id
 from tests.test_ingest_load import ACTIVITY, CARDS, RAW_IDS, SCHOOLS, make_warehouse, write
@@ -143,3 +144,43 @@ def test_a_good_key_file_is_used(folders):
     data, tmp, inputs, wh = folders
     key = data / "pseudonymization.key"
     assert oct(key.stat().st_mode & 0o777) == "0o600" and len(pseudonymize.load_key()) == 32
+
+
+def test_quarantine_rows_kept_before_the_check_are_scrubbed_by_the_next_load(folders):
+    import json
+
+    from warehouse import store
+    data, tmp, inputs, wh = folders
+    with store.publishing(wh) as con:   # as an older version stored a swapped row
+        con.execute("INSERT INTO quarantine VALUES (2, 5, 'timestamp: not a valid date and time', ?)",
+                    [json.dumps({"timestamp": "ZQ900004", "event": "login", "patron_id_pseudonym": "ab" * 32})])
+    load_files([write(inputs, "activity.csv", ACTIVITY)], community="testville", source="card_activity", path=wh)
+    row = json.loads(quarantined(2, wh)["row_json"][0])
+    assert row["timestamp"].startswith("(withheld") and row["event"] == "login"
+    assert row["patron_id_pseudonym"] == "ab" * 32
+
+
+def test_a_damaged_parquet_file_is_a_problem_of_the_file_not_a_traceback(folders):
+    data, tmp, inputs, wh = folders
+    bad = inputs / "schools.parquet"
+    bad.write_bytes(b"PAR1" + b"\x00" * 100 + b"PAR1")
+    report = load_files([bad], community="testville", source="schools", path=wh)
+    assert not report.ok and "damaged or cut short" in str(report.problems[0])
+    assert str(inputs) not in str(report.problems[0])
+
+
+def test_a_full_disk_while_checking_is_a_clear_message_and_leaves_no_temp_copy(folders, monkeypatch):
+    import errno
+
+    from warehouse import store
+    data, tmp, inputs, wh = folders
+
+    def full(path, ctx):
+        (ctx.tmp_dir / "typed.parquet").write_bytes(b"ZQ900001 half written")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setitem(load_module.READERS, "cards", full)
+    with pytest.raises(store.StoreError, match="disk is full"):
+        load_files([write(inputs, "c2.csv", CARDS + "ZQ900009,Beta High,10,student,virtual,2015-09-09\n")],
+                   community="testville", source="cards", path=wh, school_year="2015-16")
+    assert raw_ids_under(data, tmp) == []

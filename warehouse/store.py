@@ -164,6 +164,8 @@ def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the snapshot the published path points to now."""
     path = Path(path or warehouse_path())
     if not path.exists():
+        if real_data_published(path):
+            raise FileNotFoundError(refusal(path))
         raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
     con = duckdb.connect(os.path.realpath(path), read_only=True)
     con.execute("SET threads = 2")
