@@ -24,7 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "audit.log"
 EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "download", "export",
-          "download_refused", "clear_cache_refused")
+          "download_refused", "clear_cache_refused",
+          # changes to the warehouse (ingest and the Load data page): detail names the load(s)
+          "load", "undo", "code_mapping", "campaign", "target")
 
 _lock = threading.Lock()
 

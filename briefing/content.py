@@ -11,6 +11,7 @@ import pandas as pd
 import metrics
 from briefing import wording as w
 from metrics import catalog
+from metrics.access import MIN_COMMUNITIES, AccessDenied
 from metrics import formats as fmt
 from metrics.scope import Scope
 from metrics.suppression import THRESHOLD
@@ -309,8 +310,13 @@ def no_growth_from_zero(cells: list[str], r: pd.Series) -> list[str]:
 
 
 def community_standing(con: duckdb.DuckDBPyConnection, scope: Scope, name: str) -> tuple[list[str], list[Line]]:
-    """The community against its cohort: its value, the cohort median, the middle half."""
-    comp = metrics.cohort_comparison(con, scope)
+    """The community against its cohort: its value, the cohort median, the middle half. A
+    community viewer whose cohort is too small to compare gets a row saying so."""
+    try:
+        comp = metrics.cohort_comparison(con, scope)
+    except AccessDenied:
+        return (["", name, "Cohort median", "Middle half of cohort", "Position"],
+                [Line(f"Not shown: the cohort has fewer than {MIN_COMMUNITIES} communities", ["–"] * 4)])
     n = int(comp["n"].max())
     header = ["", name, f"Cohort {int(comp['cohort'].iloc[0])} median", "Middle half of cohort", f"Position among {n}"]
     lines = []

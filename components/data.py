@@ -8,6 +8,7 @@ its own cursor, because Streamlit runs sessions on separate threads.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from typing import NamedTuple
@@ -18,12 +19,15 @@ import streamlit as st
 
 import metrics
 from metrics import catalog as catalog_module
-from metrics.access import Viewer
+from metrics.access import MIN_COMMUNITIES, AccessDenied, Viewer
 from metrics.scope import Scope
 from components import signin
+from components.choice import plain
+from ingest import tempfiles
 from warehouse import demo, store
 
 _build_lock = threading.Lock()
+_swept = False
 
 
 class Warehouse(NamedTuple):
@@ -38,16 +42,40 @@ def _open(path: str, stamp: tuple[int, int, int]) -> Warehouse:
 
 
 def warehouse() -> Warehouse:
-    """The published warehouse, reopened whenever a new file has been published."""
+    """The published warehouse, reopened whenever a new file has been published. A missing or
+    damaged file stops the page with a plain message (never DuckDB's traceback)."""
     path = store.warehouse_path()
-    return _open(str(path), store.file_stamp(path))
+    try:
+        return _open(str(path), store.file_stamp(path))
+    except (duckdb.Error, OSError) as e:
+        _unavailable(path, e)
+
+
+def _unavailable(path, error: BaseException) -> None:
+    if store.real_data_published(path) or isinstance(error, duckdb.Error):
+        what = store.refusal(path) if not path.exists() else (
+            f"The warehouse file {path.name} cannot be read: it looks damaged or incomplete. Nothing is "
+            "shown from it. On the server, publish the previous snapshot again with "
+            "`python -m warehouse.store --restore`, or load the data again.")
+    else:
+        what = f"No warehouse at {path.name} yet: build the demo with `make demo`, or load data."
+    st.error(what, icon=":material/error:")
+    st.stop()
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s)."""
+    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s), but
+    only where no real data was ever published: there a missing file is a plain refusal, shown
+    before sign-in, and nothing is built."""
+    global _swept
+    if not _swept:   # once per server process: copies of uploads left by a killed one hold raw IDs
+        tempfiles.sweep()
+        _swept = True
     path = store.warehouse_path()
     if path.exists():
         return
+    if store.real_data_published(path):
+        _unavailable(path, FileNotFoundError(path))
     with _build_lock:  # two sessions arriving together build it once
         if path.exists():
             return
@@ -58,7 +86,11 @@ def ensure_warehouse() -> None:
             def progress(i: int, n: int, label: str) -> None:
                 bar.progress(min(i / max(n, 1), 1.0), text=f"Step {min(i + 1, n)} of {n}: {label}")
 
-            demo.ensure(path, progress=progress)
+            try:
+                demo.ensure(path, progress=progress)
+            except store.RealDataMissing:   # real data was published meanwhile (by another process)
+                status.update(label="Not built", state="error")
+                _unavailable(path, FileNotFoundError(path))
             status.update(label="Demo warehouse built", state="complete", expanded=False)
 
 
@@ -92,3 +124,30 @@ def catalog(name: str, *args):
     cached on the warehouse version."""
     w = warehouse()
     return _catalog(name, w.con, w.version, args, signin.current_viewer() if name in _FOR_VIEWER else None)
+
+
+def record_change(event: str, **detail) -> None:
+    """Audit a change to the warehouse made on a page (a load, an undo, a code mapping, a
+    campaign, a target) as the signed-in user."""
+    from auth import audit
+    viewer = st.session_state.get(signin.VIEWER) or signin.DEMO_VIEWER
+    audit.record(event, user=viewer.user, role=viewer.role, community=viewer.community, detail=detail)
+
+
+def signed_in_user() -> str:
+    """Who the load log's "By" names for a change made on a page: the signed-in user (never the
+    server's OS account; a page only runs after the sign-in gate set the viewer)."""
+    viewer = st.session_state.get(signin.VIEWER)
+    return viewer.user if viewer is not None else "unknown (no signed-in user)"
+
+
+@contextlib.contextmanager
+def unless_denied(what: str):
+    """Run a page section; when the viewer may not see it (an aggregate of fewer than
+    MIN_COMMUNITIES communities, for a community viewer), show a plain notice instead of a
+    traceback, and the rest of the page still runs."""
+    try:
+        yield
+    except AccessDenied:
+        st.info(f"{plain(what)}: not shown to you, because figures for a group of fewer than {MIN_COMMUNITIES} "
+                "communities could single out one of them. Program staff see them.", icon=":material/lock:")

@@ -8,8 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from components import exports
+from components.choice import plain
 from components.sidebar import View
 from components.wording import Tile
+from ingest.export import escape_formulas
 from metrics import formats
 from metrics.suppression import is_suppressed
 
@@ -28,7 +30,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 def header(title: str, view: View, intro: str | None = None) -> None:
     """Page title, what it is about, the demo-data label and any notices about the URL."""
     st.title(title)
-    st.caption(f"{view.label} · school year {view.year} (July to June)")
+    st.caption(f"{plain(view.label)} · school year {view.year} (July to June)")   # a name from a loaded file
     if view.is_demo:
         st.info(DEMO_NOTE, icon=":material/science:")
     for notice in view.notices:
@@ -80,13 +82,43 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
 
 def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
     """The CSV of a table: numbers as numbers, "<10" where a count is suppressed."""
-    out = formats.export_frame(df, columns)
+    out = escape_formulas(formats.export_frame(df, columns))   # no cell runs as a spreadsheet formula
     out.columns = headers
     return out.to_csv(index=False).encode("utf-8")
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    st.plotly_chart(defuse_links(fig), key=key, config=PLOTLY_CONFIG)
+
+
+# Plotly turns <a href=...> in any label, hover text or annotation into a link: a name in a loaded
+# file could carry one. The tag is written as text (&lt;a), which Plotly shows as typed.
+_LINK_TAG = re.compile(r"<(\s*/?\s*a\b)", re.IGNORECASE)
+
+
+def defuse_links(fig):
+    """The figure with every link tag in its strings made plain text (other markup kept)."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    changed = []
+
+    def clean(v):
+        if isinstance(v, str):
+            if "<" in v and _LINK_TAG.search(v):
+                changed.append(v)
+                return _LINK_TAG.sub(r"&lt;\1", v)
+            return v
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return type(v)(clean(x) for x in v)
+        if isinstance(v, np.ndarray) and v.dtype == object:
+            return np.array([clean(x) for x in v.tolist()], dtype=object).reshape(v.shape)
+        return v
+
+    cleaned = clean(fig.to_dict())
+    return go.Figure(cleaned) if changed else fig
 
 
 def file_name(view: View, what: str) -> str:

@@ -103,20 +103,40 @@ def sidebar() -> View:
         st.query_params.update(wanted)
     st.session_state[_APPLIED] = wanted
 
-    meta = data.catalog("warehouse_meta")
     in_scope = communities
     if picked.community:
         in_scope = communities[communities["slug"] == picked.community]
     elif picked.cohort is not None:
         in_scope = communities[communities["cohort"] == picked.cohort]
-    is_demo = meta.get("demo") == "true" or bool(in_scope["is_demo"].fillna(False).any())
+    label = demo_label(in_scope, data.catalog("load_log"))
+    is_demo = label == "demo"
     if is_demo:
         st.sidebar.caption(":orange-badge[Demo data] Synthetic figures, not real students.")
+    elif label == "mixed":
+        st.sidebar.caption(":orange-badge[Demo and loaded data] Synthetic demo figures together with "
+                           "files loaded here.")
 
     view = View(picked.to_scope().replace(viewer=viewer), key, ch.scope_label(key, names, cohort_sizes),
                 tuple(years), is_demo, tuple(st.session_state.get(_NOTICES, ())), viewer)
     st.session_state[_VIEW] = view
     return view
+
+
+# Loads that put no figures in: the community list, code mappings, campaigns and targets.
+NO_FIGURES = ("demo", "communities", "code_map", "campaign", "target")
+
+
+def demo_label(in_scope: pd.DataFrame, load_log: pd.DataFrame) -> str | None:
+    """'demo' when every figure of the scope is synthetic (every community in it a demo one and no
+    file of real figures loaded for them or program-wide), 'mixed' when demo communities share the
+    scope with loaded data, None when it is all loaded data. The label follows the data, not how
+    the warehouse was first built."""
+    demo = in_scope["is_demo"].fillna(False).astype(bool)
+    if not demo.any():
+        return None
+    real = load_log[(load_log["status"] == "loaded") & ~load_log["source"].isin(NO_FIGURES)]
+    loaded_here = real["community"].isna() | real["community"].isin(in_scope["name"])
+    return "demo" if demo.all() and not loaded_here.any() else "mixed"
 
 
 def view_params(view: View) -> dict[str, str]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
 from ingest import load, templates
+from ingest.export import escape_formulas
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 def _load(args) -> int:
     options = {k: v for k, v in (("school_year", args.school_year), ("wave", args.wave),
                                  ("platform", args.platform)) if v}
+    if args.report and not Path(args.report).resolve().parent.is_dir():   # before anything is loaded
+        print(f"error: the folder for --report {args.report} does not exist; nothing was loaded.", file=sys.stderr)
+        return 2
     bar = tqdm(total=2 * len(args.files), unit="step", file=sys.stderr)
 
     def progress(done: int, total: int, label: str) -> None:
@@ -59,8 +64,14 @@ def _load(args) -> int:
         report = load.load_files(args.files, community=args.community, source=args.kind, path=args.warehouse,
                                  allow_partial=args.allow_partial, progress=progress, loaded_by=args.by,
                                  **options)
-    finally:
+    except (ValueError, RuntimeError, OSError) as err:   # a refused key, a missing warehouse, a full disk
         bar.close()
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    bar.close()
+    if report.committed:
+        _audit("load", args.by, kind=args.kind, community=args.community,
+               loads=[f.load_id for f in report.files if f.load_id], files=[f.file for f in report.files])
     print(report.summary())
     for p in report.problems:
         print("  " + str(p))
@@ -68,7 +79,7 @@ def _load(args) -> int:
         if f.unmapped is not None and len(f.unmapped):
             print(f"  unmapped item type codes in {f.file}:\n" + f.unmapped.to_string(index=False))
     if args.report:
-        report.problems_frame().to_csv(args.report, index=False)
+        escape_formulas(report.problems_frame()).to_csv(args.report, index=False)
         print(f"validation report written to {args.report}")
     return 0 if report.ok else 1
 
@@ -76,10 +87,17 @@ def _load(args) -> int:
 def _undo(args) -> int:
     try:
         print(load.undo(args.load_id, path=args.warehouse))
-    except ValueError as err:
+    except (ValueError, RuntimeError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    _audit("undo", None, load=args.load_id)
     return 0
+
+
+def _audit(event: str, by: str | None, **detail) -> None:
+    """The command line's changes go to the same audit log as the dashboard's, as the login name."""
+    from auth import audit
+    audit.record(event, user=by or load._who(), role="command line", detail=detail)
 
 
 def _log(args) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -186,7 +185,8 @@ def save_code_mapping(community: str, mapping: pd.DataFrame, *, path: str | Path
                 .all(axis=1)]  # rows the editor added and left blank
     if rows.empty:
         raise EntryError("The mapping has no rows; add at least one code.")
-    with tempfile.TemporaryDirectory(prefix="lcc-codemap-") as tmp:
-        file = Path(tmp) / f"code-mapping-{community}.csv"
+    from ingest import tempfiles
+    with tempfiles.folder("codemap") as tmp:
+        file = tmp / f"code-mapping-{community}.csv"
         rows.to_csv(file, index=False)
         return load_files([file], community=community, source="code_map", path=path, loaded_by=loaded_by)

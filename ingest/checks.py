@@ -155,14 +155,18 @@ def add_errors(con: duckdb.DuckDBPyConnection, select_sql: str, params=None) -> 
 def problems(con: duckdb.DuckDBPyConnection, label: str, redact: set[str] = frozenset()) -> list[Problem]:
     """The errors as Problems, at most PER_PROBLEM_LIMIT per (column, problem) plus a count of the rest."""
     out = []
-    rows = con.execute("""
-        SELECT line, "column", value, problem, expected, n FROM (
+    # A value that is one of the file's IDs is withheld whatever column it turned up in (a short ID
+    # passes could_be_id); Problem itself withholds anything else that could be an ID.
+    ids = " UNION ALL ".join(f'SELECT "{c}__raw" AS v FROM typed' for c in sorted(redact))
+    is_id = f"value IN (SELECT v FROM ({ids}))" if ids else "FALSE"
+    rows = con.execute(f"""
+        SELECT line, "column", value, problem, expected, n, {is_id} FROM (
             SELECT *, row_number() OVER (PARTITION BY "column", problem ORDER BY line) AS k,
                    count(*) OVER (PARTITION BY "column", problem) AS n
             FROM errs) WHERE k <= ? ORDER BY line, "column" """, [PER_PROBLEM_LIMIT]).fetchall()
     shown: dict[tuple, int] = {}
-    for line, column, value, problem, expected, n in rows:
-        if column in redact and value is not None:
+    for line, column, value, problem, expected, n, an_id in rows:
+        if (column in redact or an_id) and value is not None:
             value = "(ID withheld)"
         out.append(Problem(label, problem, expected, line=line, column=column, value=value))
         shown[(column, problem, expected)] = n

@@ -16,10 +16,12 @@ their events are left out, since a card file needs both for a student.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from warehouse import store
 
@@ -91,11 +93,40 @@ CARDS = f"""
     ORDER BY p.patron_id"""
 
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...), +cmd|...): such a text cell gets a leading apostrophe, which shows as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain number written as text (-4, +1.5) runs nothing and stays as it is.
+_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?")
+_FORMULA_SQL = ("CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) AND NOT "
+                "regexp_full_match({v}, '[-+]?[0-9][0-9,]*([.][0-9]+)?') THEN chr(39) || {v} ELSE {v} END")
+
+
+def escape_formula(value):
+    """A text cell made safe to open in a spreadsheet; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of a table escaped with escape_formula (numbers stay numbers)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(escape_formula)
+    return out
+
+
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, params: dict, out: Path) -> int:
     rows = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
     if rows:
+        cur = con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params)
+        cols = [(d[0], str(d[1])) for d in cur.description]
+        select = ", ".join(_FORMULA_SQL.format(v=f'"{n}"') + f' AS "{n}"' if t in ("VARCHAR", "STRING") else f'"{n}"'
+                           for n, t in cols)
         # out is a path this function builds under the caller's folder (COPY takes no bound target).
-        con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')", params)
+        con.execute(f"COPY (SELECT {select} FROM ({sql})) TO '{out}' (HEADER, DELIMITER ',')", params)
     return rows
 
 

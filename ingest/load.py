@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +20,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import activity, annotations, cards, circulation, directories, enrollment, eresources, sanity, survey, writer
+from ingest import (activity, annotations, cards, circulation, directories, enrollment, eresources, sanity, survey,
+                    tempfiles, writer)
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError, errors, to_frame
 from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
-from warehouse import rollups, rollups_append, store
+from warehouse import pseudonymize, rollups, rollups_append, store
 
 READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "communities": directories.read_communities,
@@ -102,30 +101,34 @@ def load_files(paths: Iterable[str | Path], *, community: str | None = None, sou
     paths = [Path(p) for p in paths]
     path = Path(path or store.warehouse_path())
     progress = progress or (lambda i, n, label: None)
+    store.check_published(path)   # real data was published here but the file is gone: refuse, load nothing
+    pseudonymize.check_key()   # a weak or readable key is refused before any file is read
     # A killed load leaves its staging folder (which may hold a transcoded copy of an input).
-    store.sweep_stale(list(Path(tempfile.gettempdir()).glob("lcc-ingest-*")))
+    tempfiles.sweep()
     for _attempt in range(3):
-        tmp = Path(tempfile.mkdtemp(prefix=f"lcc-ingest-{os.getpid()}-"))
-        try:
-            results, staged, seen_version = _validate(paths, community, source, path, allow_partial, options,
-                                                      tmp, progress)
-            if any(r.status == "rejected" for r in results):
-                for r in results:
-                    if r.status in ("loaded", "partial"):
-                        r.status, r.message = "not loaded", "another file in the batch was rejected"
-                return LoadReport(results)
-            if dry_run:
-                for r in results:
-                    if r.status in ("loaded", "partial"):
-                        r.status = "ready" if r.status == "loaded" else "ready (partial)"
-                return LoadReport(results)
-            if not staged:
-                return LoadReport(results)
-            return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
-        except _Stale:
-            continue
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with tempfiles.folder("ingest") as tmp:
+            try:
+                results, staged, seen_version = _validate(paths, community, source, path, allow_partial,
+                                                          options, tmp, progress)
+                if any(r.status == "rejected" for r in results):
+                    for r in results:
+                        if r.status in ("loaded", "partial"):
+                            r.status, r.message = "not loaded", "another file in the batch was rejected"
+                    return LoadReport(results)
+                if dry_run:
+                    for r in results:
+                        if r.status in ("loaded", "partial"):
+                            r.status = "ready" if r.status == "loaded" else "ready (partial)"
+                    return LoadReport(results)
+                if not staged:
+                    return LoadReport(results)
+                return _write(results, staged, seen_version, path, loaded_by or _who(), progress, len(paths))
+            except _Stale:
+                continue
+            except (OSError, duckdb.IOException) as err:   # the staging folder is removed on the way out
+                if store._disk_full(err):
+                    raise store.StoreError(store.disk_message(err, "checking the files")) from err
+                raise
     raise RuntimeError("the warehouse kept changing while validating; try again")
 
 
@@ -171,6 +174,15 @@ def _validate(paths, community, source, path, allow_partial, options, tmp, progr
             result.status, result.problems = "rejected", err.problems
             result.unmapped = ctx.unmapped if ctx else None
             result.message = f"{len(errors(err.problems))} problem(s); nothing loaded"
+        except (duckdb.InvalidInputException, duckdb.IOException, duckdb.SerializationException) as err:
+            if store._disk_full(err):
+                raise
+            # A damaged or truncated file (a Parquet footer cut off, ...): said as a problem of
+            # the file, without DuckDB's traceback or our temp paths.
+            reason = str(err).splitlines()[0].replace(str(file), file.name).split(" in file ")[0]
+            result.status, result.message = "rejected", "the file cannot be read; nothing loaded"
+            result.problems = [Problem(file.name, f"the file cannot be read: it looks damaged or cut short "
+                                                  f"({reason})", f"a complete {layout.title} file")]
         finally:
             con.close()
     return results, staged_all, version
@@ -213,6 +225,7 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
                 result.message = (result.message + "; " if result.message else "") + \
                     "replaces the same period of load(s) " + ", ".join(map(str, replaced))
             touched |= {c for c in staged.community_ids if c is not None}
+        scrub_quarantine(con)
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
         if touched and len(appended) == len(staged_all):
             # Only new card activity or circulation rows: the rollups follow the batch alone.
@@ -221,6 +234,32 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
             rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")
     return LoadReport(results, committed=True)
+
+
+def scrub_quarantine(con: duckdb.DuckDBPyConnection) -> int:
+    """Withhold, in quarantine rows kept before values were checked, every value that could be an
+    ID (a swapped column stored one raw); done once per warehouse, in the publishing transaction.
+    Returns the rows changed."""
+    import json
+
+    from ingest.problems import WITHHELD, could_be_id
+    if con.execute("SELECT count(*) FROM warehouse_meta WHERE key = 'quarantine_scrubbed'").fetchone()[0]:
+        return 0
+    changed = []
+    for load_id, line, row_json in con.execute(
+            "SELECT load_id, line, row_json FROM quarantine WHERE row_json IS NOT NULL").fetchall():
+        try:
+            row = json.loads(row_json)
+        except ValueError:
+            changed.append((None, load_id, line))
+            continue
+        clean = {k: (WITHHELD if not k.endswith("_pseudonym") and could_be_id(v) else v) for k, v in row.items()}
+        if clean != row:
+            changed.append((json.dumps(clean), load_id, line))
+    if changed:
+        con.executemany("UPDATE quarantine SET row_json = ? WHERE load_id = ? AND line = ?", changed)
+    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('quarantine_scrubbed', 'true')")
+    return len(changed)
 
 
 def undo(load_id: int, *, path: str | Path | None = None) -> str:

@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingest import xlsx_limits
 from ingest.layouts import Layout, norm
-from ingest.problems import Problem, ValidationError
+from ingest.problems import Problem, ValidationError, redact_text
 
 DELIMITERS = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
@@ -275,7 +276,7 @@ def _reject_problem(label, line, column, error_type, csv_line, message, n_column
         hint = "truncated or wrong delimiter?" if error_type == "MISSING COLUMNS" else "extra cells or wrong delimiter?"
         return Problem(label, f"the row has {n} cells, the header has {n_columns} ({hint})",
                        f"{n_columns} {delimiter}-separated cells, as in the header", line=line, value=value)
-    return Problem(label, f"the row cannot be read ({error_type.lower()}: {message})",
+    return Problem(label, f"the row cannot be read ({error_type.lower()}: {redact_text(message)})",
                    "a well-formed delimited row", line=line, column=column, value=value)
 
 
@@ -296,6 +297,7 @@ def _read_parquet(con, path, layout, label) -> list[Problem]:
 
 
 def _read_xlsx(con, path, layout, label) -> list[Problem]:
+    xlsx_limits.check(path, label)   # expanded size and rows, before parsing (zip bombs)
     try:
         sheet = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged workbooks

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ingest import checks
 from ingest.layouts import Layout
-from ingest.problems import Problem, ValidationError, errors
+from ingest.problems import ID_LIKE_SQL, WITHHELD, Problem, ValidationError, errors, redact_text
 from ingest.reading import read_source
 from warehouse import pseudonymize, store
 
@@ -131,7 +131,13 @@ def finish(ctx: Context, staged: Staged, layout: Layout, problems: list[Problem]
 def _quarantine(ctx: Context, staged: Staged, layout: Layout, id_column: str | None) -> None:
     """Rejected rows with their reasons; an ID cell is stored as its pseudonym, never raw."""
     con = ctx.con
-    cols = [f'"{c.name}__raw"' for c in layout.columns if c.name != id_column]
+    # Every other cell is kept only when it could not be an ID (ID_LIKE_SQL) and is none of the
+    # file's IDs: a swapped column must not store a raw ID here, in every later snapshot.
+    known = f'(SELECT "{id_column}__raw" FROM typed WHERE "{id_column}__raw" IS NOT NULL)' if id_column else None
+    cols = [f"""CASE WHEN {ID_LIKE_SQL.format(v=f'"{c.name}__raw"')}"""
+            + (f""" OR "{c.name}__raw" IN {known}""" if known else "")
+            + f""" THEN '{WITHHELD}' ELSE "{c.name}__raw" END"""
+            for c in layout.columns if c.name != id_column]
     names = [c.name for c in layout.columns if c.name != id_column]
     pairs = ", ".join(f"'{n}': {c}" for n, c in zip(names, cols))
     if id_column:
@@ -148,7 +154,8 @@ def _quarantine(ctx: Context, staged: Staged, layout: Layout, id_column: str | N
                   FROM errs GROUP BY line) e
             JOIN typed t USING (line) ORDER BY t.line
         ) TO '{out}' (FORMAT parquet)""", params)
-    rejected = con.execute("SELECT line, error_type || ': ' || error_message FROM rejected").fetchall()
+    rejected = [(line, redact_text(why)) for line, why in
+                con.execute("SELECT line, error_type || ': ' || error_message FROM rejected").fetchall()]
     if rejected:  # lines the CSV reader could not split: reasons only (the raw line may hold an ID)
         extra = pd.DataFrame(rejected, columns=["line", "problems"]).assign(row_json=None)
         con.register("rej_frame", extra)

@@ -65,13 +65,13 @@ with page:
     else:
         # Without pdftoppm, lay out the same content directly.
         b = content.build(wh.con, scope)
-        st.header(b.title)
-        st.caption(f"{b.period} · {b.subtitle}")
+        st.header(ui.plain(b.title))   # names from loaded files: never markdown
+        st.caption(f"{b.period} · {ui.plain(b.subtitle)}")
         cols = st.columns(3)
         for i, h in enumerate(b.headlines):
             cols[i % 3].metric(h.label, h.value, help=f"{h.detail}; {h.change}")
         for s in b.sentences:
-            st.markdown(f"- {s}")
+            st.markdown(f"- {ui.plain(s)}")
         for fig in figures.charts(b).values():
-            st.plotly_chart(fig, config={"displaylogo": False})
-        st.caption(b.footnote)
+            st.plotly_chart(ui.defuse_links(fig), config={"displaylogo": False})
+        st.caption(ui.plain(b.footnote))

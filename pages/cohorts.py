@@ -16,14 +16,15 @@ ui.header("Cohorts", view, "How the communities compare, within and across cohor
 TABLE_COLUMNS = ["label", "cohort", "state", "enrolled", "activation_rate", "active_user_rate", "circulation_growth"]
 
 st.subheader("Cohort totals")
-totals = ui.metric("cohort_totals", Scope(view.year))
-cols = st.columns(max(len(totals), 1))
-for col, row in zip(cols, totals.itertuples()):
-    col.metric(f"Cohort {row.cohort}", f"{formats.count(row.communities)} communities",
-               help=f"{formats.count(row.new_cards)} new student cards issued in {view.year}; "
-                    f"{formats.count(row.students_reached)} students reached.", border=True)
-ui.table(totals, ["cohort", "communities", "enrolled", "new_cards", "cards", "students_reached"], key="totals",
-         file_name=ui.file_name(view, "cohort totals"), labels={"cohort": "Cohort"}, kinds={"cohort": "text"})
+with ui.unless_denied("Cohort totals"):
+    totals = ui.metric("cohort_totals", Scope(view.year))
+    cols = st.columns(max(len(totals), 1))
+    for col, row in zip(cols, totals.itertuples()):
+        col.metric(f"Cohort {row.cohort}", f"{formats.count(row.communities)} communities",
+                   help=f"{formats.count(row.new_cards)} new student cards issued in {view.year}; "
+                        f"{formats.count(row.students_reached)} students reached.", border=True)
+    ui.table(totals, ["cohort", "communities", "enrolled", "new_cards", "cards", "students_reached"], key="totals",
+             file_name=ui.file_name(view, "cohort totals"), labels={"cohort": "Cohort"}, kinds={"cohort": "text"})
 
 
 def comparison(community: str, name: str) -> None:
@@ -71,21 +72,23 @@ if view.viewer.sees_everything:
 else:
     own = view.viewer.community
     own_name = dict(ui.catalog("communities")[["slug", "name"]].itertuples(index=False)).get(own, own)
-    st.subheader(f"{own_name} against its cohort")
+    st.subheader(f"{ui.plain(own_name)} against its cohort")
     st.caption("Other communities appear here only as their cohort's quartiles and median, never by name.")
-    comparison(own, own_name)
+    with ui.unless_denied(f"{own_name} against its cohort"):
+        comparison(own, own_name)
 
 st.subheader("Survey indicators")
-survey = ui.metric("survey_indicators", scope)
-if survey.empty:
-    st.info("No survey answers are loaded for this scope.")
-else:
-    waves = survey["wave"].drop_duplicates().tolist()
-    wave = st.selectbox("Survey wave", waves, key="survey_wave") if len(waves) > 1 else waves[0]
-    answers = survey[survey["wave"] == wave].sort_values("share_yes", ascending=False)
-    ui.chart(charts.survey(answers, wave), key="survey-chart")
-    ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
-             file_name=ui.file_name(view, "survey indicators"),
-             labels={"question": "Question", "n": "n", "ci_low": "95 % low", "ci_high": "95 % high"})
-    st.caption("Share of responding communities answering yes; n is the number of communities that "
-               "answered; the interval is a Wilson 95 % interval.")
+with ui.unless_denied("Survey indicators"):
+    survey = ui.metric("survey_indicators", scope)
+    if survey.empty:
+        st.info("No survey answers are loaded for this scope.")
+    else:
+        waves = survey["wave"].drop_duplicates().tolist()
+        wave = st.selectbox("Survey wave", waves, key="survey_wave") if len(waves) > 1 else waves[0]
+        answers = survey[survey["wave"] == wave].sort_values("share_yes", ascending=False)
+        ui.chart(charts.survey(answers, wave), key="survey-chart")
+        ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
+                 file_name=ui.file_name(view, "survey indicators"),
+                 labels={"question": "Question", "n": "n", "ci_low": "95 % low", "ci_high": "95 % high"})
+        st.caption("Share of responding communities answering yes; n is the number of communities that "
+                   "answered; the interval is a Wilson 95 % interval.")

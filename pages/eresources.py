@@ -56,5 +56,5 @@ if len(no_data):
         f"{row.platform} ({row.metric_type})" for row in no_data.itertuples()) + ".")
 jumps = growth[growth["growth"] >= 9].drop_duplicates("platform")
 for row in jumps.itertuples():
-    st.caption(f"{row.platform}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "
+    st.caption(f"{ui.plain(row.platform)}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "
                f"{formats.growth(row.growth)}: {row.usage / row.prior_usage:,.1f} times the year before.")

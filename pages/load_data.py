@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +18,8 @@ import streamlit as st
 
 import components as ui
 from components import exports
-from ingest import annotations, load, templates
+from ingest import annotations, load, templates, tempfiles, xlsx_limits
+from ingest.problems import ValidationError
 from ingest.layouts import LAYOUTS, RAW_ID, norm
 from ingest.reading import DELIMITERS
 from metrics import formats
@@ -56,6 +56,10 @@ def preview(name: str, data: bytes, kind: str, rows: int = PREVIEW_ROWS) -> pd.D
     if not data:
         return "The file is empty (0 bytes)."
     if data[:4] == b"PK\x03\x04":
+        try:
+            xlsx_limits.check(io.BytesIO(data), name)
+        except ValidationError as err:
+            return str(err.problems[0].problem).capitalize() + "."
         try:
             df = pd.read_excel(io.BytesIO(data), nrows=rows, dtype=str)
         except Exception as err:  # a damaged workbook: validation will say more
@@ -117,10 +121,10 @@ def files_signature(files, *parts) -> str:
 
 def run_load(files, *, community, kind, dry_run, allow_partial=False, progress=None, **options) -> load.LoadReport:
     """Write the uploads into a private temp folder, run ingest on them, delete them."""
-    with tempfile.TemporaryDirectory(prefix="lcc-upload-") as tmp:
+    with tempfiles.folder("upload") as tmp:   # deleted in finally; swept at start-up after a kill
         paths = []
         for i, f in enumerate(files):
-            folder = Path(tmp) / str(i)  # two uploads may share a name
+            folder = tmp / str(i)  # two uploads may share a name
             folder.mkdir()
             path = folder / Path(f.name).name
             path.write_bytes(f.getvalue())
@@ -130,11 +134,8 @@ def run_load(files, *, community, kind, dry_run, allow_partial=False, progress=N
 
 
 def _who() -> str:
-    user = getattr(st, "user", None)
-    try:
-        return (user.get("email") or user.get("name")) if user and user.get("is_logged_in") else None
-    except Exception:  # no login configured
-        return None
+    """The load log's "By": the user signed in to the dashboard (never the server's OS account)."""
+    return ui.signed_in_user()
 
 
 def results_frame(report: load.LoadReport) -> pd.DataFrame:
@@ -256,8 +257,13 @@ if files:
     signature = files_signature(files, kind, target, allow_partial, sorted(options.items()))
     if st.button("Validate", type="primary", icon=":material/fact_check:", key="ld_validate"):
         with st.spinner("Checking every row…"):
-            st.session_state["ld_report"] = (signature, run_load(files, community=target, kind=kind, dry_run=True,
-                                                                 allow_partial=allow_partial, **options))
+            try:
+                st.session_state["ld_report"] = (signature, run_load(files, community=target, kind=kind,
+                                                                     dry_run=True, allow_partial=allow_partial,
+                                                                     **options))
+            except (ValueError, RuntimeError, OSError) as err:   # a refused key, a missing warehouse, a full disk
+                st.error(str(err), icon=":material/error:")
+                st.stop()
         st.session_state.pop("ld_done", None)
 
     checked = st.session_state.get("ld_report")
@@ -283,7 +289,7 @@ if files:
                        + " Warnings do not stop the load.", icon=":material/warning:")
         unmapped = unmapped_frame(report)
         if len(unmapped):
-            st.warning(f"{len(unmapped)} item-type code(s) are not in {names.get(community, community)}'s code "
+            st.warning(f"{len(unmapped)} item-type code(s) are not in {ui.plain(names.get(community, community))}'s code "
                        "mapping. Map them in section 4 below, then validate again.", icon=":material/rule:")
             ui.table(unmapped, ["code", "rows", "file"], key="ld-unmapped", file_name="unmapped codes",
                      labels={"code": "Unmapped code", "rows": "Rows", "file": "File"}, kinds={"rows": "count"})
@@ -311,6 +317,10 @@ if files:
                     st.error(f"{err}")
                     done = None
                 if done is not None:
+                    if done.committed:
+                        ui.record_change("load", kind=kind, community=target,
+                                         loads=[f.load_id for f in done.files if f.load_id],
+                                         files=[f.file for f in done.files])
                     state = "complete" if done.committed or done.ok else "error"
                     status.update(label="Loaded" if done.committed else "Nothing was loaded", state=state)
                     st.session_state["ld_done"] = (signature, done)
@@ -368,7 +378,8 @@ else:
         if yes.button("Yes, undo it", type="primary", key="ld_undo_yes"):
             try:
                 st.session_state["ld_undo_msg"] = (True, load.undo(pending, path=WAREHOUSE).capitalize() + ".")
-            except ValueError as err:
+                ui.record_change("undo", load=pending, source=row["source"], community=row["community"])
+            except (ValueError, RuntimeError, OSError) as err:
                 st.session_state["ld_undo_msg"] = (False, f"{err}".capitalize())
             st.session_state.pop("ld_confirm", None)
             st.rerun()
@@ -381,7 +392,7 @@ st.subheader("4. Item-type code mapping")
 if not slugs:
     st.stop()
 map_for = community
-st.markdown(f"How **{names.get(map_for, map_for)}**'s ILS codes (item types, collection codes) count: format, "
+st.markdown(f"How **{ui.plain(names.get(map_for, map_for))}**'s ILS codes (item types, collection codes) count: format, "
             "audience, fiction or non-fiction, platform. Circulation files are checked against it; a code "
             "not listed here is reported, never dropped.")
 mapping = annotations.code_mapping(map_for, WAREHOUSE) if map_for else pd.DataFrame(columns=annotations.MAP_COLUMNS)
@@ -392,7 +403,7 @@ if remembered and remembered[0] == map_for:
     new_codes = [c for c in remembered[1] if c.strip().upper() not in set(mapping["code"])]
     if new_codes:
         mapping = pd.concat([mapping, pd.DataFrame({"code": new_codes, "platform": "ILS"})], ignore_index=True)
-        st.caption(f"Added from the last check, to fill in: {', '.join(new_codes)}.")
+        st.caption(f"Added from the last check, to fill in: {ui.plain(', '.join(new_codes))}.")
 
 
 def _values(column: str) -> list[str]:
@@ -419,6 +430,7 @@ if st.button("Save the code mapping", key="ld_map_save", icon=":material/save:")
         st.error(str(err))
     else:
         if saved.committed:
+            ui.record_change("code_mapping", community=map_for, load=saved.files[0].load_id, codes=len(edited))
             st.session_state.pop("ld_unmapped", None)
             st.success(f"Code mapping saved ({len(edited)} codes, load {saved.files[0].load_id}). Validate the "
                        "circulation file again to use it.")
@@ -452,7 +464,8 @@ with cleft, st.form("ld_campaign", clear_on_submit=True, border=True):
         try:
             lid = annotations.add_campaign(None if who == PROGRAM_WIDE else who, start, title, end_date=end,
                                            kind=what, path=WAREHOUSE, loaded_by=_who())
-            st.success(f"Added “{title.strip()}” (load {lid}).")
+            ui.record_change("campaign", community=None if who == PROGRAM_WIDE else who, load=lid, kind=what)
+            st.success(f"Added “{ui.plain(title.strip())}” (load {lid}).")
         except annotations.EntryError as err:
             st.error(str(err))
 
@@ -476,6 +489,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
                 raise annotations.EntryError(f"A rate target of {t_value:g} % is impossible; enter 0 to 100.")
             lid = annotations.add_target(t_who, t_year, t_metric, t_value / 100 if rate else t_value,
                                          path=WAREHOUSE, loaded_by=_who())
+            ui.record_change("target", community=t_who, load=lid, school_year=t_year, metric=t_metric)
             st.success(f"Target saved (load {lid}).")
         except annotations.EntryError as err:
             st.error(str(err))
@@ -483,7 +497,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
 tl, tr = st.columns(2)
 with tl:
     campaigns = ui.catalog("campaigns", map_for)
-    st.caption(f"Campaigns and annotations for {names.get(map_for, map_for)} and program-wide ones")
+    st.caption(f"Campaigns and annotations for {ui.plain(names.get(map_for, map_for))} and program-wide ones")
     ui.table(campaigns, ["start_date", "end_date", "title", "kind"], key="ld-campaigns",
              file_name=f"campaigns {map_for}", labels={"start_date": "Start", "end_date": "End", "title": "Title",
                                                        "kind": "Kind"},
@@ -494,6 +508,6 @@ with tr:
                           else formats.count(v) if annotations.TARGET_METRICS.get(m, ("", ""))[1] == "count"
                           else formats.ratio(v) for m, v in zip(tg["metric"], tg["value"])],
                    label=[annotations.TARGET_METRICS.get(m, (m,))[0] for m in tg["metric"]])
-    st.caption(f"Targets for {names.get(map_for, map_for)}")
+    st.caption(f"Targets for {ui.plain(names.get(map_for, map_for))}")
     ui.table(tg, ["school_year", "label", "shown"], key="ld-targets", file_name=f"targets {map_for}",
              labels={"school_year": "School year", "label": "Metric", "shown": "Target"})

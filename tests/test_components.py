@@ -105,3 +105,39 @@ def test_overview_says_unchanged_when_both_rates_read_the_same():
     # 9.96 % and 10.04 % both show as 10.0 %: no "up" for a change inside rounding
     assert change(0.1004, 0.0996, "rate", "2014-15").phrase == "unchanged on 2014-15"
     assert change(0.1006, 0.0996, "rate", "2014-15").phrase == "up 0.1 points on 2014-15"
+
+
+def test_the_demo_label_follows_what_is_demo_and_what_is_loaded():
+    import pandas as pd
+
+    from components.sidebar import demo_label
+    communities = pd.DataFrame({"name": ["Demo A", "Demo B", "Realtown"], "is_demo": [True, True, False]})
+    log = pd.DataFrame({"source": ["demo", "communities", "cards", "campaign"],
+                        "community": [None, None, "Realtown", "Demo A"],
+                        "status": ["loaded"] * 4})
+    assert demo_label(communities.iloc[[0]], log) == "demo"        # a campaign puts no figures in
+    assert demo_label(communities.iloc[[2]], log) is None          # real data in the demo warehouse: not "demo"
+    assert demo_label(communities, log) == "mixed"                 # the program: both
+    cards_into_demo = pd.concat([log, pd.DataFrame({"source": ["cards"], "community": ["Demo B"],
+                                                    "status": ["loaded"]})])
+    assert demo_label(communities.iloc[[1]], cards_into_demo) == "mixed"
+    undone = cards_into_demo.assign(status=["loaded", "loaded", "loaded", "loaded", "undone"])
+    assert demo_label(communities.iloc[[1]], undone) == "demo"
+
+
+def test_links_in_names_are_plain_text_in_charts():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from components.show import defuse_links
+    evil = '<a href="http://evil.example">Alpha</a>'
+    fig = go.Figure(go.Bar(x=np.array([evil, "Beta"], dtype=object), y=[1, 2], name=evil,
+                           hovertemplate="%{x}<br>%{y}<extra></extra>"))
+    fig.add_annotation(text=f"<b>{evil}</b>", x=0, y=1)
+    spec = defuse_links(fig).to_json()
+    assert "<a" not in spec.replace("\\u003c", "<").lower()
+    out = defuse_links(fig)
+    assert out.data[0].hovertemplate == "%{x}<br>%{y}<extra></extra>"      # our own markup stays
+    assert out.layout.annotations[0].text.startswith("<b>&lt;a href")
+    plain_fig = go.Figure(go.Bar(x=["A"], y=[1]))
+    assert defuse_links(plain_fig) is plain_fig

@@ -86,3 +86,34 @@ def test_a_missing_warehouse_is_built_as_the_demo_with_progress(demo_path, monke
     at = open_app(target, monkeypatch, **CMS)
     assert steps == [0, 1, 2]
     assert metrics(at)["Students enrolled"][0] == "147,000"
+
+
+def test_a_missing_warehouse_that_held_real_data_is_refused_before_sign_in(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from warehouse import demo, store
+    path = tmp_path / "warehouse.duckdb"
+    with store.publishing(path, fresh=True) as con:
+        con.execute("INSERT INTO load_log VALUES (7, TIMESTAMP '2026-01-01', 'ops', 'schools', 's.csv', "
+                    "NULL, NULL, 3, 0, 'loaded')")
+    snapshots = sorted(store.snapshot_dir(path).glob("*.duckdb"))
+    path.unlink()
+    path.symlink_to("warehouse.duckdb.snapshots/gone.duckdb")   # the published link points at nothing
+    built = []
+    monkeypatch.setattr(demo, "build", lambda *a, **k: built.append(a))
+    monkeypatch.setenv("LCC_WAREHOUSE", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("real data has been loaded here" in e.value and "--restore" in e.value for e in at.error)
+    assert not built and not at.text_input   # no demo build, no sign-in form, nothing else
+    assert sorted(store.snapshot_dir(path).glob("*.duckdb")) == snapshots
+
+
+def test_a_damaged_warehouse_is_a_plain_message_not_a_traceback(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"DUCK" * 1000)   # truncated / not a database
+    monkeypatch.setenv("LCC_WAREHOUSE", str(path))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("looks damaged" in e.value for e in at.error)

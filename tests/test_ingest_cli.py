@@ -52,3 +52,33 @@ def test_template_has_the_layout_columns_and_an_example(kind, capsys):
 
 def test_layouts_md_is_generated_from_the_layouts():
     assert (Path(templates.__file__).with_name("LAYOUTS.md")).read_text() == templates.layouts_markdown()
+
+
+def test_a_report_to_a_missing_folder_is_refused_before_anything_is_loaded(wh, tmp_path, capsys):
+    enrollment = write(tmp_path, "e.csv", "school,grade,school_year,students\nAlpha Elementary,3,2015-16,40\n")
+    assert main(["load", str(enrollment), "--kind", "enrollment", "--community", "testville", "--warehouse",
+                 str(wh), "--report", str(tmp_path / "no such folder" / "r.csv")]) == 2
+    assert "does not exist; nothing was loaded" in capsys.readouterr().err
+    assert query(wh, "SELECT count(*) FROM enrollment") == [(0,)]
+
+
+def test_loads_and_undos_from_the_command_line_are_audited(wh, tmp_path, monkeypatch):
+    from auth import audit
+    monkeypatch.setenv("LCC_AUDIT_LOG", str(tmp_path / "audit.log"))
+    enrollment = write(tmp_path, "e.csv", "school,grade,school_year,students\nAlpha Elementary,3,2015-16,40\n")
+    assert main(["load", str(enrollment), "--kind", "enrollment", "--community", "testville", "--warehouse",
+                 str(wh), "--by", "jdoe"]) == 0
+    load_id = query(wh, "SELECT max(load_id) FROM load_log")[0][0]
+    assert main(["undo", str(load_id), "--warehouse", str(wh)]) == 0
+    entries = audit.read()
+    assert [(e["event"], e["user"]) for e in entries][:1] == [("load", "jdoe")]
+    assert entries[0]["detail"]["loads"] == [load_id] and entries[1]["event"] == "undo"
+    assert entries[1]["detail"] == {"load": load_id}
+
+
+def test_a_report_cell_cannot_run_as_a_formula(wh, tmp_path):
+    bad = write(tmp_path, "e.csv", "school,grade,school_year,students\n=HYPERLINK(\"x\"),3,2015-16,40\n")
+    report = tmp_path / "report.csv"
+    assert main(["load", str(bad), "--kind", "enrollment", "--community", "testville", "--warehouse", str(wh),
+                 "--report", str(report)]) == 1
+    assert "'=HYPERLINK" in report.read_text()

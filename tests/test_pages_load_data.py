@@ -194,3 +194,24 @@ def _write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text)
     return path
+
+
+def test_changes_on_the_page_are_audited_as_the_signed_in_user(warehouse, tmp_path, monkeypatch):
+    import datetime as dt
+
+    from auth import audit
+    monkeypatch.setenv("LCC_AUDIT_LOG", str(tmp_path / "audit.log"))
+    at = open_page(community="testville")
+    next(t for t in at.text_input if t.label == "Title").set_value("Teacher challenge")
+    next(d for d in at.date_input if d.label == "Start date").set_value(dt.date(2015, 12, 1))
+    next(b for b in at.button if b.label == "Add").click().run()
+    at.number_input(key="ld_t_value").set_value(85.0)
+    at.selectbox(key="ld_t_year").set_value("2015-16")
+    next(b for b in at.button if b.label == "Save target").click().run()
+    assert not at.exception
+    events = [(e["event"], e["user"], e["detail"]["community"]) for e in audit.read()
+              if e["event"] in ("campaign", "target")]
+    assert events == [("campaign", "ops", "testville"), ("target", "ops", "testville")]
+    # The load log's "By" is the signed-in user, not the server's login name.
+    assert {r[0] for r in rows(warehouse, "SELECT loaded_by FROM load_log WHERE source IN ('campaign', 'target')")} \
+        == {"ops"}

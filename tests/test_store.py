@@ -1,4 +1,9 @@
 """Publishing snapshots: all or nothing, readers undisturbed, a new version each time."""
+import errno
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
 from warehouse import store
@@ -58,3 +63,96 @@ def test_files_left_by_a_killed_writer_are_swept(tmp_path):
     with store.publishing(path):
         pass
     assert not dead.exists() and alive.exists()
+
+
+# ---------------------------------------------------------------- real data is never rebuilt over
+
+def _real_warehouse(tmp_path, monkeypatch):
+    """A warehouse with one community and one real load (its schools), published twice."""
+    from ingest.load import load_files
+    monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "secret.key"))
+    path = tmp_path / "data" / "w.duckdb"
+    with store.publishing(path, fresh=True) as con:
+        con.execute("INSERT INTO community VALUES (1, 'testville', 'Testville', 'NC', 1, DATE '2015-09-01', "
+                    "DATE '2015-09-08', 'MOU', NULL, NULL, FALSE)")
+    assert not store.real_data_published(path)          # no real load yet: the demo could be built
+    schools = tmp_path / "schools.csv"
+    schools.write_text("school,school_type,grade_low,grade_high,title_i\nAlpha Elementary,district,K,5,yes\n")
+    assert load_files([schools], community="testville", source="schools", path=path).committed
+    return path
+
+
+def test_a_real_load_writes_the_marker_naming_its_snapshot(tmp_path, monkeypatch):
+    path = _real_warehouse(tmp_path, monkeypatch)
+    assert store.real_marker(path).exists() and store.real_marker(path).parent == path.parent
+    assert store.newest_real_snapshot(path) == Path(os.path.realpath(path))
+
+
+def test_missing_published_file_on_real_data_is_refused_not_rebuilt(tmp_path, monkeypatch):
+    from ingest.load import load_files
+    from warehouse import demo
+    path = _real_warehouse(tmp_path, monkeypatch)
+    snapshots = sorted(store.snapshot_dir(path).glob("*.duckdb"))
+    # The published link now points at a file that is gone.
+    path.unlink()
+    path.symlink_to("w.duckdb.snapshots/gone.duckdb")
+    assert not path.exists()
+    with pytest.raises(store.RealDataMissing, match="real data has been loaded here.*--restore"):
+        demo.ensure(path)
+    with pytest.raises(store.RealDataMissing):
+        demo.build(path)
+    other = tmp_path / "branches.csv"
+    other.write_text("branch\nMain Library\n")
+    for _ in range(3):   # ordinary loads do not start an empty warehouse in its place
+        with pytest.raises(store.RealDataMissing):
+            load_files([other], community="testville", source="branches", path=path)
+    assert sorted(store.snapshot_dir(path).glob("*.duckdb")) == snapshots   # nothing built, nothing pruned
+    assert not list(store.snapshot_dir(path).glob(".*tmp*"))
+    # The way back: publish the newest real snapshot again.
+    assert store.restore(path) == snapshots[-1]
+    con = store.open_readonly(path)
+    assert con.execute("SELECT name FROM school").fetchall() == [("Alpha Elementary",)]
+
+
+def test_pruning_keeps_the_newest_snapshot_with_real_loads(tmp_path, monkeypatch):
+    from ingest.load import load_log, undo
+    path = _real_warehouse(tmp_path, monkeypatch)
+    real = Path(os.path.realpath(path))
+    undo(int(load_log(path)["load_id"].iloc[0]), path=path)   # later snapshots hold no real load
+    for _ in range(5):
+        with store.publishing(path):
+            pass
+    left = set(store.snapshot_dir(path).glob("*.duckdb"))
+    assert real in left and len(left) == store.KEEP_SNAPSHOTS + 1
+
+
+def test_a_warehouse_without_a_marker_is_recognized_by_its_snapshots(tmp_path, monkeypatch):
+    path = _real_warehouse(tmp_path, monkeypatch)
+    store.real_marker(path).unlink()          # published before markers existed
+    path.unlink()
+    assert store.real_data_published(path) and store.real_marker(path).exists()
+
+
+def test_snapshots_and_their_folder_are_owner_only(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with store.publishing(path, fresh=True):
+        pass
+    assert stat.S_IMODE(os.stat(store.snapshot_dir(path)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.realpath(path)).st_mode) == 0o600
+
+
+def test_a_full_disk_during_the_copy_leaves_no_partial_copy(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    with store.publishing(path, fresh=True):
+        pass
+    before = store.file_stamp(path)
+
+    def full(src, dst, *a, **k):
+        Path(dst).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.shutil, "copyfile", full)
+    with pytest.raises(store.StoreError, match="disk is full.*partial copy was removed"):
+        with store.publishing(path):
+            pass
+    assert not list(store.snapshot_dir(path).glob(".*")) and store.file_stamp(path) == before

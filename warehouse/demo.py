@@ -381,9 +381,11 @@ def _build(path: Path | None, *, seed: int, scale: float,
 
 
 def ensure(path: Path | None = None, progress: Callable[[int, int, str], None] | None = None) -> Path:
-    """Build the default demo warehouse if no warehouse exists yet."""
+    """Build the default demo warehouse if no warehouse exists yet and none ever held real data;
+    raise store.RealDataMissing (saying how to restore) where real data was published."""
     path = Path(path or store.warehouse_path())
     if not path.exists():
+        store.check_published(path)
         build(path, progress=progress)
     return path
 
@@ -410,7 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix_str(label)
         bar.refresh()
 
-    build(path, seed=args.seed, scale=args.scale, progress=progress)
+    try:
+        build(path, seed=args.seed, scale=args.scale, progress=progress)
+    except store.RealDataMissing as e:
+        bar.close()
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     bar.close()
     print(f"Demo warehouse built at {path} in {time.monotonic() - start:.1f} s.")
     return 0

@@ -7,13 +7,20 @@ private copy. Once its transaction has committed, the copy becomes a new snapsho
 atomically. Readers holding the old snapshot keep a consistent view until they notice the
 new stamp and reopen; each snapshot has its own path because DuckDB caches open databases
 per path within a process. Writers queue on a lock file. The newest few snapshots are kept.
+
+Real data is never replaced by the demo: once a snapshot holding real loads is published, the
+marker `<name>.real-data` beside the warehouse names it. From then on a missing or damaged
+published file is refused (RealDataMissing) instead of rebuilt, a fresh build (the demo) is
+refused, and pruning never deletes the snapshot the marker names.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -46,10 +53,119 @@ def snapshot_dir(path: Path) -> Path:
     return path.with_name(path.name + ".snapshots")
 
 
+class StoreError(RuntimeError):
+    """The disk is full or a file could not be written: the message says what to do; no partial
+    copy is left behind."""
+
+
+def _disk_full(e: BaseException) -> bool:
+    return getattr(e, "errno", None) == errno.ENOSPC or "No space left" in str(e)
+
+
+def disk_message(e: BaseException, doing: str) -> str:
+    if _disk_full(e):
+        return (f"The disk is full ({doing}); nothing was changed and the partial copy was removed. "
+                "Free some space in the data folder and try again.")
+    return f"Could not write the warehouse ({doing}): {getattr(e, 'strerror', None) or e}. Nothing was changed."
+
+
+class RealDataMissing(RuntimeError):
+    """Real data was published here but the published file is missing or damaged: nothing is
+    built or loaded over it until a snapshot is restored."""
+
+
+def real_marker(path: Path) -> Path:
+    """The marker a publish of real loads writes beside the warehouse (it is never removed by code)."""
+    return path.with_name(path.name + ".real-data")
+
+
+def real_data_published(path: Path | None = None) -> bool:
+    """Whether real (non-demo) data has ever been published at this warehouse path: the marker,
+    or (a warehouse published before markers existed) a snapshot beside it holding real loads,
+    which then gets its marker."""
+    path = Path(path or warehouse_path())
+    if real_marker(path).exists():
+        return True
+    for snap in sorted(snapshot_dir(path).glob("*.duckdb"), reverse=True):
+        try:
+            con = duckdb.connect(str(snap), read_only=True)
+            try:
+                real = holds_real_loads(con)
+            finally:
+                con.close()
+        except duckdb.Error:   # damaged, or no load_log: not evidence either way
+            continue
+        if real:
+            _write_marker(path, snap)
+            return True
+    return False
+
+
+def newest_real_snapshot(path: Path) -> Path | None:
+    """The snapshot the marker names (the newest one that holds real loads), if it is still there."""
+    try:
+        name = json.loads(real_marker(path).read_text())["newest_real_snapshot"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    snap = snapshot_dir(path) / Path(str(name)).name
+    return snap if snap.exists() else None
+
+
+def holds_real_loads(con: duckdb.DuckDBPyConnection) -> bool:
+    """A load of real data (anything but the demo generator) that is still in effect."""
+    return con.execute("SELECT count(*) FROM load_log WHERE source <> 'demo' AND status = 'loaded'"
+                       ).fetchone()[0] > 0
+
+
+def _write_marker(path: Path, snapshot: Path) -> None:
+    marker = real_marker(path)
+    tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"newest_real_snapshot": snapshot.name,
+                   "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, marker)
+
+
+def refusal(path: Path) -> str:
+    """What to say when real data was published here and the published file is gone or damaged."""
+    snap = newest_real_snapshot(path)
+    restore = (f"The newest snapshot with real data is {snap.name}; publish it again with "
+               f"`python -m warehouse.store --restore` on the server." if snap else
+               "No snapshot with real data is left beside it; restore the data folder from a backup.")
+    return (f"The warehouse file {path.name} is missing or damaged, and real data has been loaded here, "
+            f"so the demo is not built in its place and nothing is loaded over it. {restore}")
+
+
+def check_published(path: Path) -> None:
+    """Raise RealDataMissing when real data was published at path but the published file is gone."""
+    if real_data_published(path) and not path.exists():
+        raise RealDataMissing(refusal(path))
+
+
+def restore(path: Path | None = None) -> Path:
+    """Point the published path at the newest snapshot holding real loads again."""
+    path = Path(path or warehouse_path())
+    snap = newest_real_snapshot(path)
+    if snap is None:
+        raise RealDataMissing(refusal(path))
+    con = duckdb.connect(str(snap), read_only=True)   # fails here, not for the first reader, if damaged
+    con.close()
+    link = path.with_name(f".{path.name}.{os.getpid()}.link")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(snap, path.parent), link)
+    os.replace(link, path)
+    return snap
+
+
 def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the snapshot the published path points to now."""
     path = Path(path or warehouse_path())
     if not path.exists():
+        if real_data_published(path):
+            raise FileNotFoundError(refusal(path))
         raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
     con = duckdb.connect(os.path.realpath(path), read_only=True)
     con.execute("SET threads = 2")
@@ -71,22 +187,33 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
     """Yield a read-write connection on a private copy of the warehouse; publish it on success.
 
     With fresh=True the copy starts empty (a rebuild). On any exception the copy is deleted
-    and the published warehouse is untouched.
+    and the published warehouse is untouched. Where real data was ever published, a fresh
+    copy, or a copy of a published file that is missing, is refused (RealDataMissing).
     """
     path = Path(path or warehouse_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if (fresh or not path.exists()) and real_data_published(path):
+            raise RealDataMissing(refusal(path) if not path.exists() else
+                                  f"Real data has been loaded into {path.name}; a rebuild would replace it. "
+                                  "Build the demo at another path (--path), or move the data folder aside first.")
         snapshots = snapshot_dir(path)
-        snapshots.mkdir(exist_ok=True)
+        snapshots.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(snapshots, 0o700)   # snapshots hold pseudonymized student rows: owner only
         sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
-        if path.exists() and not fresh:
-            shutil.copyfile(os.path.realpath(path), tmp)
-        con = duckdb.connect(str(tmp))
+        con = None
         try:
+            if path.exists() and not fresh:
+                try:
+                    shutil.copyfile(os.path.realpath(path), tmp)
+                except OSError as e:
+                    raise StoreError(disk_message(e, f"copying the warehouse to {snapshots}")) from e
+            con = duckdb.connect(str(tmp))
+            os.chmod(tmp, 0o600)   # and so the snapshot it becomes: owner only
             create_schema(con)
             yield con
             previous = version(con)
@@ -97,21 +224,26 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
                 [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
             )
             con.execute("CHECKPOINT")
+            real = holds_real_loads(con)
             con.close()
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             snapshot = snapshots / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{new_version}.duckdb"
             os.replace(tmp, snapshot)
+            if real:   # before the link: a published real snapshot always has its marker
+                _write_marker(path, snapshot)
             link = path.with_name(f".{path.name}.{os.getpid()}.link")
             link.unlink(missing_ok=True)
             os.symlink(os.path.relpath(snapshot, path.parent), link)
             os.replace(link, path)
-            _prune(snapshots, keep=snapshot)
-        except BaseException:
+            _prune(snapshots, keep=snapshot, real=newest_real_snapshot(path))
+        except BaseException as e:
             with contextlib.suppress(Exception):
                 con.close()
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            if isinstance(e, OSError | duckdb.IOException) and not isinstance(e, StoreError) and _disk_full(e):
+                raise StoreError(disk_message(e, "writing the new snapshot")) from e
             raise
 
 
@@ -138,8 +270,32 @@ def sweep_stale(paths: list[Path]) -> None:
             p.unlink(missing_ok=True)
 
 
-def _prune(snapshots: Path, keep: Path) -> None:
-    """Delete all but the newest snapshots; a reader still holding one keeps its open file."""
-    old = sorted((p for p in snapshots.glob("*.duckdb") if p != keep), reverse=True)
+def _prune(snapshots: Path, keep: Path, real: Path | None = None) -> None:
+    """Delete all but the newest snapshots, never the newest one holding real loads (`real`);
+    a reader still holding one keeps its open file."""
+    old = sorted((p for p in snapshots.glob("*.duckdb") if p not in (keep, real)), reverse=True)
     for p in old[KEEP_SNAPSHOTS - 1:]:
         p.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m warehouse.store --restore: publish the newest snapshot with real data again."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(description="Warehouse maintenance.")
+    ap.add_argument("--restore", action="store_true", help="publish the newest snapshot holding real loads again")
+    ap.add_argument("--path", type=Path, default=None, help="warehouse file (default: data/warehouse.duckdb)")
+    args = ap.parse_args(argv)
+    if not args.restore:
+        ap.error("nothing to do: pass --restore")
+    try:
+        snap = restore(args.path)
+    except (RealDataMissing, duckdb.Error) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"Published {snap.name} again at {Path(args.path or warehouse_path())}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
