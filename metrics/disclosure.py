@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from metrics import access
-from metrics.scope import Scope, run
+from metrics.scope import COMMUNITY_FILTER, Scope, run
 from metrics.suppression import protect
 
 COUNTS = ["enrolled", "cards", "new_cards", "activated", "active"]
@@ -129,3 +129,203 @@ def hide(con: duckdb.DuckDBPyConnection, scope: Scope, by: str, df: pd.DataFrame
         return suppress(df, counts, rates, complementary=True)
     decision, name, keys = rows_of(con, scope, by, df["key"])
     return apply(df.assign(_decided=keys), "_decided", name, decision, counts, rates).drop(columns="_decided")
+
+
+# ---------------------------------------------------------------- months against the year
+# A month hidden in a chart is the year's total (shown beside it) minus the other months, and a
+# filtered growth table is a cross-tab of the dimensions: circulation is decided over the cells
+# month x format x audience x fiction x platform of the scope, for every breakdown by month and
+# dimension and every cross-tab of the year; e-resource usage over month x platform x metric.
+DIMENSIONS = ("format", "audience", "fiction", "platform")
+
+CIRCULATION_CELLS_SQL = f"""
+SELECT school_year, CAST(month AS VARCHAR) AS month, format, audience, fiction, platform,
+       sum(circulation) AS circulation
+FROM v_circulation_month
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+ERESOURCE_CELLS_SQL = f"""
+SELECT school_year, CAST(month AS VARCHAR) AS month, platform, metric_type, sum(count) AS usage
+FROM v_eresource_usage
+WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER}
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+
+def _subsets(dims):
+    from itertools import combinations
+
+    return [c for n in range(len(dims) + 1) for c in combinations(dims, n)]
+
+
+def circulation_decision(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict:
+    """Hidden circulation rows of the scope, both school years: breakdowns 'month:<dims>' keyed
+    'month|values' and 'year:<dims>' keyed 'year|values' (dims joined by ',')."""
+    cells = run(con, CIRCULATION_CELLS_SQL, scope.params())
+    breakdowns = {f"month:{','.join(d)}": ("month", *d) for d in [(), *((x,) for x in DIMENSIONS)]}
+    breakdowns.update({f"year:{','.join(d)}": ("school_year", *d) for d in _subsets(DIMENSIONS)})
+    return _cached("circulation", cells, lambda: protect(cells, breakdowns, ["circulation"]))
+
+
+def eresource_decision(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict:
+    """Hidden e-resource rows of the scope, both school years: 'month' (month x platform x
+    metric), 'year' (year x platform x metric) and 'year:metric' (a metric's year total)."""
+    cells = run(con, ERESOURCE_CELLS_SQL, scope.params())
+    breakdowns = {"month": ("month", "platform", "metric_type"), "year": ("school_year", "platform", "metric_type"),
+                  "year:metric": ("school_year", "metric_type")}
+    return _cached("eresources", cells, lambda: protect(cells, breakdowns, ["usage"]))
+
+
+def hide_circulation(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame, by: str,
+                     columns: dict[str, str], rates: dict[str, tuple[str, ...]] | None = None,
+                     monthly: bool = False) -> pd.DataFrame:
+    """Circulation rows (dimension columns format ... platform where the breakdown has them, a
+    `month` column when monthly) hidden as the scope's one decision hides them. columns maps a
+    count column to the school year it counts: 'year', 'prior' or a column holding the year."""
+    from metrics.suppression import apply
+
+    from_filters = {d: getattr(scope, d) for d in DIMENSIONS if getattr(scope, d) is not None}
+    dims = DIMENSIONS if by == "detail" else () if by == "all" else (by,)
+    if monthly and (from_filters or by == "detail"):
+        return _hide_all_small(df, list(columns), rates)   # no page asks this: hide every small count
+    used = tuple(d for d in DIMENSIONS if d in dims or d in from_filters)
+    decision = circulation_decision(con, scope.replace(**{d: None for d in DIMENSIONS}))
+    name = f"{'month' if monthly else 'year'}:{','.join(used)}"
+
+    def key(row, year):
+        parts = [_day(row["month"]) if monthly else year]
+        parts += [from_filters[d] if d in from_filters else row[d] for d in used]
+        return "|".join(str(p) for p in parts)
+
+    out = df
+    hidden, second = {}, {}
+    for col, year in columns.items():
+        years = {"year": scope.school_year, "prior": scope.prior_year}
+        keys = [key(r, years.get(year) or r[year]) for _, r in df.iterrows()]
+        part = apply(df.assign(_decided=keys), "_decided", name, {col: decision.get("circulation", {})}, [col])
+        out = out.assign(**{col: part[col]})
+        hidden[col], second[col] = part["suppressed"] != "", part["complementary"] != ""
+    return _marked(out, hidden, second, rates)
+
+
+def hide_eresources(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame, name: str,
+                    columns: dict[str, str], rates: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """E-resource rows hidden as the scope's one decision hides them (name: 'month', 'year' or
+    'year:metric'; columns as in hide_circulation)."""
+    from metrics.suppression import apply
+
+    decision = eresource_decision(con, scope)
+    out = df
+    hidden, second = {}, {}
+    for col, year in columns.items():
+        years = {"year": scope.school_year, "prior": scope.prior_year}
+
+        def key(row):
+            first = _day(row["month"]) if name == "month" else years.get(year) or row[year]
+            rest = [row["metric_type"]] if name == "year:metric" else [row["platform"], row["metric_type"]]
+            return "|".join(str(p) for p in [first, *rest])
+
+        keys = [key(r) for _, r in df.iterrows()]
+        part = apply(df.assign(_decided=keys), "_decided", name, {col: decision.get("usage", {})}, [col])
+        out = out.assign(**{col: part[col]})
+        hidden[col], second[col] = part["suppressed"] != "", part["complementary"] != ""
+    return _marked(out, hidden, second, rates)
+
+
+def _marked(df: pd.DataFrame, hidden: dict, second: dict, rates) -> pd.DataFrame:
+    """The `suppressed` and `complementary` columns, and the rates over hidden counts hidden."""
+    n = len(df)
+    hidden = {c: pd.Series(m, index=df.index).to_numpy(dtype=bool) for c, m in hidden.items()}
+    second = {c: pd.Series(m, index=df.index).to_numpy(dtype=bool) for c, m in second.items()}
+    import numpy as np
+
+    df = df.copy()
+    for col, deps in (rates or {}).items():
+        hidden[col] = np.logical_or.reduce([hidden[d] for d in deps])
+        second[col] = hidden[col] & ~np.logical_or.reduce([hidden[d] & ~second[d] for d in deps])
+        if hidden[col].any():
+            df[col] = df[col].astype("Float64").mask(hidden[col])
+    df["suppressed"] = [",".join(c for c, m in hidden.items() if m[i]) for i in range(n)]
+    df["complementary"] = [",".join(c for c, m in second.items() if m[i]) for i in range(n)]
+    return df
+
+
+def _hide_all_small(df, counts, rates):
+    from metrics.suppression import suppress
+
+    return suppress(df, counts, rates, complementary=True)
+
+
+def _day(value) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def total_status(con: duckdb.DuckDBPyConnection, scope: Scope, count: str) -> str | None:
+    """How the scope's total of a student count is hidden (None: shown), as its 'all' row is."""
+    if scope.school_id is not None or scope.grade is not None:
+        return None
+    decision, name, keys = rows_of(con, scope, "all", pd.Series(["all"]))
+    return decision.get(count, {}).get((name, keys.iloc[0]))
+
+
+def hide_totals(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame, counts: dict[str, str],
+                rates: dict[str, tuple[str, ...]] | None = None, year: str | None = None) -> pd.DataFrame:
+    """Hide, in rows already suppressed per table, the student totals the scope's decision hides:
+    counts maps a column to the student count it is the scope's total of, rates a column to the
+    columns it is computed from; year names the column holding each row's school year (the
+    scope's year when None)."""
+    from metrics.suppression import COMPLEMENTARY
+
+    df = df.copy()
+    if "complementary" not in df:
+        df["complementary"] = ""
+    for i in df.index:
+        when = scope.school_year if year is None else str(df.at[i, year])
+        asked = scope.replace(school_year=when)
+        marks = {col: total_status(con, asked, count) for col, count in counts.items()}
+        for col, deps in (rates or {}).items():
+            hidden = [marks.get(d) for d in deps if marks.get(d)]
+            if hidden:
+                marks[col] = COMPLEMENTARY if all(h == COMPLEMENTARY for h in hidden) else "primary"
+        for col, status in marks.items():
+            if status is None:
+                continue
+            df[col] = df[col].astype("Float64" if df[col].dtype.kind == "f" else "Int64")
+            df.at[i, col] = pd.NA
+            names = [c for c in str(df.at[i, "suppressed"] or "").split(",") if c]
+            df.at[i, "suppressed"] = ",".join(dict.fromkeys([*names, col]))
+            if status == COMPLEMENTARY:
+                extra = [c for c in str(df.at[i, "complementary"] or "").split(",") if c]
+                df.at[i, "complementary"] = ",".join(dict.fromkeys([*extra, col]))
+    return df
+
+
+def combine(df: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """df with the hidden-column names of other (same rows) added to its own."""
+    df = df.copy()
+    for col in ("suppressed", "complementary"):
+        mine = df[col] if col in df else pd.Series("", index=df.index)
+        theirs = other[col] if col in other else pd.Series("", index=df.index)
+        df[col] = [",".join(dict.fromkeys(c for c in f"{a or ''},{b or ''}".split(",") if c))
+                   for a, b in zip(mine, theirs)]
+    return df
+
+
+def rate_hidden(df: pd.DataFrame, rate: str, deps: tuple[str, ...]) -> pd.DataFrame:
+    """Hide a rate wherever a count it is computed from is hidden ("suppressed" when only
+    complementary ones are)."""
+    from metrics.suppression import is_complementary, is_suppressed
+
+    df = df.copy()
+    hidden = pd.concat([is_suppressed(df, d) for d in deps], axis=1).any(axis=1)
+    small = pd.concat([is_suppressed(df, d) & ~is_complementary(df, d) for d in deps], axis=1).any(axis=1)
+    df[rate] = df[rate].astype("Float64").mask(hidden)
+    for i in df.index[hidden]:
+        df.at[i, "suppressed"] = ",".join(c for c in [df.at[i, "suppressed"], rate] if c)
+        if not small[i]:
+            df.at[i, "complementary"] = ",".join(c for c in [df.at[i, "complementary"], rate] if c)
+    return df
