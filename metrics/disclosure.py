@@ -56,10 +56,24 @@ def _cached(tag: str, cells: pd.DataFrame, decide):
     return _CACHE[digest]
 
 
-def community_decision(con: duckdb.DuckDBPyConnection, year: str, community: str) -> dict:
-    """The hidden rows of one community's own breakdowns: count -> {(breakdown, key): status}."""
-    cells = student_cells(con, year, community, "school")
+def community_decision(con: duckdb.DuckDBPyConnection, year: str, community: str,
+                       cells: pd.DataFrame | None = None) -> dict:
+    """The hidden rows of one community's own breakdowns: count -> {(breakdown, key): status}.
+    cells: the community's school cells when already read (every community's at once)."""
+    if cells is None:
+        cells = student_cells(con, year, community, "school")
+    cells = cells.reset_index(drop=True)
     return _cached(f"own:{community}", cells, lambda: protect(cells, {b: COLUMNS[b] for b in OWN}, COUNTS))
+
+
+def community_decisions(con: duckdb.DuckDBPyConnection, year: str, communities) -> dict[str, dict]:
+    """community_decision of several communities, their cells read in one query."""
+    if len(communities) == 1:
+        return {communities[0]: community_decision(con, year, communities[0])}
+    cells = student_cells(con, year, None, "school")
+    groups = dict(tuple(cells.groupby("community", sort=False)))
+    empty = cells.iloc[0:0]
+    return {slug: community_decision(con, year, slug, groups.get(slug, empty)) for slug in communities}
 
 
 def aggregate_decision(con: duckdb.DuckDBPyConnection, year: str, viewer: access.Viewer) -> dict:
@@ -87,8 +101,7 @@ def aggregate_decision(con: duckdb.DuckDBPyConnection, year: str, viewer: access
 
     def decide():
         fixed: dict[str, dict] = {c: {} for c in COUNTS}
-        for slug in reach.communities:
-            own = community_decision(con, year, slug)
+        for slug, own in community_decisions(con, year, reach.communities).items():
             for col, rows in own.items():
                 for (b, k), status in rows.items():
                     if b in PARTS:
@@ -96,7 +109,8 @@ def aggregate_decision(con: duckdb.DuckDBPyConnection, year: str, viewer: access
                         fixed[col][(f"community:{b}", key)] = status
                         if b == "all" and viewer.sees_everything:
                             fixed[col][("program:community", slug)] = status
-        return protect(cells, breakdowns, COUNTS, sensitive=sensitive, fixed=fixed, within=within)
+        mine = tuple(b for b in breakdowns if b.startswith("community:") or b == "program:community")
+        return protect(cells, breakdowns, COUNTS, sensitive=sensitive, fixed=fixed, within=within, decided=mine)
 
     return _cached(f"agg:{viewer.role}:{viewer.community}:{reach}", cells, decide)
 
@@ -110,6 +124,12 @@ def rows_of(con: duckdb.DuckDBPyConnection, scope: Scope, by: str, keys: pd.Seri
             return community_decision(con, scope.school_year, scope.community), by, keys
         # a community's one cohort or community row is its total
         return community_decision(con, scope.school_year, scope.community), "all", keys.map(lambda _k: "all")
+    if by == "school":   # every school of a cohort or the program: as each one's community hides it
+        merged: dict[str, dict] = {c: {} for c in COUNTS}
+        for own in community_decisions(con, scope.school_year, access.reachable(con, scope.viewer).communities).values():
+            for col, rows in own.items():
+                merged[col].update({lab: st for lab, st in rows.items() if lab[0] == "school"})
+        return merged, "school", keys
     decision = aggregate_decision(con, scope.school_year, scope.viewer)
     if scope.cohort is None:
         return decision, f"program:{by}", keys
@@ -329,3 +349,34 @@ def rate_hidden(df: pd.DataFrame, rate: str, deps: tuple[str, ...]) -> pd.DataFr
         if not small[i]:
             df.at[i, "complementary"] = ",".join(c for c in [df.at[i, "complementary"], rate] if c)
     return df
+
+
+def hide_rows(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame, per: str, students: dict[str, str],
+              circulation: dict[str, str] | None = None, rates: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """A table with a row per community (per='community', keyed by `key`) or per cohort
+    (per='cohort'): each row's student counts (column -> student count) hidden as that
+    community's or cohort's total is, and its circulation (column -> 'year' or 'prior') as that
+    community's year total is."""
+    from metrics.suppression import apply
+
+    decision = aggregate_decision(con, scope.school_year, scope.viewer)
+    if per == "community":
+        name, keys = "program:community", df["key"].astype(str)
+        if not scope.viewer.sees_everything:   # only the own community can be a row here
+            name, keys = "community:all", df["key"].astype(str)
+    else:
+        name, keys = "cohort:all", df["cohort"].astype(str)
+    mapped = {col: decision.get(count, {}) for col, count in students.items()}
+    out = apply(df.assign(_decided=keys), "_decided", name, mapped, list(students)).drop(columns="_decided")
+    for col, year in (circulation or {}).items():
+        when = scope.school_year if year == "year" else scope.prior_year
+        marks = {}
+        for i, slug in df["key"].items():
+            asked = Scope(scope.school_year, community=slug, viewer=scope.viewer)
+            marks[i] = circulation_decision(con, asked).get("circulation", {}).get(("year:", when))
+        part = apply(df.assign(_decided=[str(i) for i in df.index]), "_decided", "rows",
+                     {col: {("rows", str(i)): m for i, m in marks.items() if m}}, [col])
+        out = combine(out.assign(**{col: part[col]}), part)
+    for rate, deps in (rates or {}).items():
+        out = rate_hidden(out, rate, deps)
+    return out

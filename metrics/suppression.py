@@ -79,7 +79,8 @@ def row_keys(cells: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 def protect(cells: pd.DataFrame, breakdowns: dict[str, tuple[str, ...]], counts: list[str],
             threshold: int = THRESHOLD, sensitive: dict[str, set[str]] | None = None,
             fixed: dict[str, dict[tuple[str, str], str]] | None = None,
-            within: dict[str, pd.Series] | None = None) -> dict[str, dict[tuple[str, str], str]]:
+            within: dict[str, pd.Series] | None = None,
+            decided: tuple[str, ...] = ()) -> dict[str, dict[tuple[str, str], str]]:
     """Which rows of which breakdowns hide which counts, decided once for all of them.
 
     cells: one row per underlying cell (e.g. school x grade), with the columns the breakdowns
@@ -88,17 +89,18 @@ def protect(cells: pd.DataFrame, breakdowns: dict[str, tuple[str, ...]], counts:
     count (an aggregate of too few communities). fixed: count -> {(breakdown, key): status}
     decided elsewhere and kept (rows another scope already hides). within: breakdown -> a
     boolean mask of the cells its rows cover (a viewer sees one community's rows, not every
-    community's). Returns count ->
+    community's). decided: breakdowns whose rows are shown or hidden as `fixed` says and never
+    hidden here (another decision publishes them). Returns count ->
     {(breakdown, key): PRIMARY | COMPLEMENTARY}; rows not listed are shown.
     """
     within = within or {}
     keys = {name: row_keys(cells, cols)[within[name]] if name in within else row_keys(cells, cols)
             for name, cols in breakdowns.items()}
-    return {col: _decide(cells, keys, col, threshold, sensitive or {}, (fixed or {}).get(col, {}))
+    return {col: _decide(cells, keys, col, threshold, sensitive or {}, (fixed or {}).get(col, {}), decided)
             for col in counts}
 
 
-def _decide(cells, keys, col, threshold, sensitive, fixed):
+def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
     values = np.round(pd.to_numeric(cells[col], errors="coerce").fillna(0).to_numpy(dtype=float))
     # Rows of different breakdowns over the same cells are one published number: a school
     # that is the only charter school is its school row and the charter row.
@@ -111,18 +113,23 @@ def _decide(cells, keys, col, threshold, sensitive, fixed):
     rows = [sets[m] for m in members]
     totals = np.array([values[list(m)].sum() for m in members])
     status: list[str | None] = [None] * len(members)
+    targets = []   # the rows that must not be worked out: small counts, and small groups
     for i, labels in enumerate(rows):
         if 0 < totals[i] < threshold:
             status[i] = PRIMARY
-        elif any(k in sensitive.get(name, ()) for name, k in labels) or any((lab in fixed) for lab in labels):
+            targets.append(i)
+        elif any(k in sensitive.get(name, ()) for name, k in labels):
             status[i] = COMPLEMENTARY
+            targets.append(i)
+        elif any(lab in fixed for lab in labels):
+            status[i] = COMPLEMENTARY   # hidden by another decision, which protects what it must
     matrix = _membership(members, len(cells))
-    targets = [i for i, s in enumerate(status) if s is not None]
     # totals (a community's, a cohort's, the program's) are hidden last: they head the pages
     last = np.array([any(name == "all" or name.endswith(":all") for name, _k in labels) for labels in rows])
+    frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
     for i in targets:
         while _width(matrix, totals, status, i) < threshold:
-            j = _complement(matrix, totals, status, i, last, threshold)
+            j = _complement(matrix, totals, status, i, last, threshold, frozen)
             if j is None:
                 break
             status[j] = COMPLEMENTARY
@@ -171,11 +178,11 @@ def _width(matrix, totals, status, i, duals=False):
     return (out[1] - out[0], out[2]) if duals else out[1] - out[0]
 
 
-def _complement(matrix, totals, status, i, last, threshold):
+def _complement(matrix, totals, status, i, last, threshold, frozen):
     """The published row whose hiding protects row i best: of the rows that pin its bounds,
     the smallest that is enough, else the smallest (totals only when nothing else will do)."""
     _width_now, pinning = _width(matrix, totals, status, i, duals=True)
-    candidates = sorted((j for j, s in enumerate(status) if s is None),
+    candidates = sorted((j for j, s in enumerate(status) if s is None and not frozen[j]),
                         key=lambda j: (not pinning[j], last[j], totals[j]))
     if not candidates:
         return None
