@@ -83,6 +83,9 @@ def aggregate_decision(con: duckdb.DuckDBPyConnection, year: str, viewer: access
     'cohort:<by>' (keys '<cohort>|<key>') and 'community:<by>' (keys '<slug>|<key>')."""
     cells = student_cells(con, year, None, "community")
     reach = access.reachable(con, viewer)
+    own = community_decisions(con, year, reach.communities)
+    if viewer.sees_everything:
+        cells = _merge_published(cells, own)
     breakdowns, within = {}, {}
     in_cohorts = cells["cohort"].isin([str(c) for c in reach.cohorts])
     for b in PARTS:
@@ -95,24 +98,42 @@ def aggregate_decision(con: duckdb.DuckDBPyConnection, year: str, viewer: access
     if reach.program:
         breakdowns["program:cohort"] = COLUMNS["cohort"]
     if viewer.sees_everything:
+        named = cells["community"] != ""
         breakdowns["program:community"] = COLUMNS["community"]
         breakdowns["cohort:community"] = ("cohort", "community")
+        within["program:community"] = within["cohort:community"] = named
+        for b in PARTS:   # what the communities merged into the rest publish (see _merge_published)
+            breakdowns[f"rest:{b}"] = ("cohort", *COLUMNS[b])
+            within[f"rest:{b}"] = ~named
     sensitive = access.few_communities(cells, viewer, reach, breakdowns, within)
 
     def decide():
         fixed: dict[str, dict] = {c: {} for c in COUNTS}
-        for slug, own in community_decisions(con, year, reach.communities).items():
-            for col, rows in own.items():
+        for slug, decided in own.items():
+            for col, rows in decided.items():
                 for (b, k), status in rows.items():
                     if b in PARTS:
                         key = slug if b == "all" else f"{slug}|{k}"
                         fixed[col][(f"community:{b}", key)] = status
                         if b == "all" and viewer.sees_everything:
                             fixed[col][("program:community", slug)] = status
-        mine = tuple(b for b in breakdowns if b.startswith("community:") or b == "program:community")
+        mine = tuple(b for b in breakdowns if b.startswith(("community:", "rest:")) or b == "program:community")
         return protect(cells, breakdowns, COUNTS, sensitive=sensitive, fixed=fixed, within=within, decided=mine)
 
     return _cached(f"agg:{viewer.role}:{viewer.community}:{reach}", cells, decide)
+
+
+def _merge_published(cells: pd.DataFrame, decisions: dict[str, dict]) -> pd.DataFrame:
+    """The cells with the communities that hide none of their total, grade, school type and
+    Title I rows merged, per cohort, into cells of no name (community ''). Every aggregate row
+    is a sum of community rows, so such a community adds a number the viewer knows to each;
+    merged, with their per-cohort sums published ('rest:' breakdowns), the cells of the other
+    communities are bounded exactly as before, by a much smaller program."""
+    hiding = {slug for slug, d in decisions.items() if any(b in PARTS for rows in d.values() for b, _k in rows)}
+    keep = cells["community"].isin(hiding)
+    rest = (cells[~keep].groupby(["cohort", "grade", "school_type", "title_i"], dropna=False)[COUNTS].sum()
+            .reset_index().assign(community="", school=None))
+    return pd.concat([cells[keep], rest], ignore_index=True)[list(cells.columns)]
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, scope: Scope, by: str, keys: pd.Series) -> tuple[dict, str, pd.Series]:

@@ -128,8 +128,11 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
     last = np.array([any(name == "all" or name.endswith(":all") for name, _k in labels) for labels in rows])
     frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
     for i in targets:
-        while _width(matrix, totals, status, i) < threshold:
-            j = _complement(matrix, totals, status, i, last, threshold, frozen)
+        while True:
+            width, pinning = _width(matrix, totals, status, i, duals=True)
+            if width >= threshold:
+                break
+            j = _complement(status, last, frozen, pinning, totals)
             if j is None:
                 break
             status[j] = COMPLEMENTARY
@@ -178,23 +181,12 @@ def _width(matrix, totals, status, i, duals=False):
     return (out[1] - out[0], out[2]) if duals else out[1] - out[0]
 
 
-def _complement(matrix, totals, status, i, last, threshold, frozen):
-    """The published row whose hiding protects row i best: of the rows that pin its bounds,
-    the smallest that is enough, else the smallest (totals only when nothing else will do)."""
-    _width_now, pinning = _width(matrix, totals, status, i, duals=True)
+def _complement(status, last, frozen, pinning, totals):
+    """The published row to hide next to protect a row: of the rows that pin its bounds (non-zero
+    dual values), the smallest, totals only when no other row pins them."""
     candidates = sorted((j for j, s in enumerate(status) if s is None and not frozen[j]),
                         key=lambda j: (not pinning[j], last[j], totals[j]))
-    if not candidates:
-        return None
-    for j in candidates[:12]:
-        if not pinning[j] or (last[j] and not last[candidates[0]]):
-            break   # a total goes only when no other row pins the bounds
-        status[j] = COMPLEMENTARY
-        width = _width(matrix, totals, status, i)
-        status[j] = None
-        if width >= threshold:
-            return j
-    return candidates[0]
+    return candidates[0] if candidates else None
 
 
 def apply(df: pd.DataFrame, key: str, breakdown: str, decision: dict[str, dict[tuple[str, str], str]],
