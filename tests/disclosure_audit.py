@@ -240,7 +240,7 @@ def circulation_audit(con, viewer: Viewer) -> Audit:
                       & (label == r["label"]), {"circulation": "circulation"})
         # every filter for the program, the cohorts and the community with tiny months; the
         # others look like c2 (kept short: each filter is a dozen metric calls)
-        if scope.community in (None, "alpha-city", "c2"):
+        if (scope.community is None and scope.cohort in (None, 1)) or scope.community == "alpha-city":
             filters = [{}] + [{d: v} for d in CIRC_DIMS for v in sorted(u[d].unique())]
         else:
             filters = [{}]

@@ -20,8 +20,7 @@ from tests import disclosure_warehouse
 from warehouse import store
 
 ALPHA = Viewer("alpha-director", "community", "alpha-city")
-C7 = Viewer("c7-director", "community", "c7")
-VIEWERS = {"program": PROGRAM, "alpha": ALPHA, "c7": C7}
+VIEWERS = {"program": PROGRAM, "alpha": ALPHA}
 
 
 @pytest.fixture(scope="module")
