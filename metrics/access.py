@@ -108,9 +108,17 @@ def reachable(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> Reach:
     if viewer.sees_everything:
         return Reach(True, tuple(sorted(sizes)), tuple(slug for slug, _ in rows))
     cohorts = tuple(sorted(c for c, n in sizes.items() if n >= MIN_COMMUNITIES))
-    rest = sum(n for c, n in sizes.items() if c not in cohorts)
-    program = len(rows) >= MIN_COMMUNITIES and (rest == 0 or rest >= MIN_COMMUNITIES)
-    return Reach(program, cohorts, (viewer.community,))
+    return Reach(program_visible(sizes, viewer), cohorts, (viewer.community,))
+
+
+def program_visible(cohort_sizes: dict, viewer: Viewer) -> bool:
+    """Whether the viewer may see the whole program's aggregate, from the cohorts' sizes: a
+    community viewer only when the communities of the cohorts it may not see (under
+    MIN_COMMUNITIES each) are none or at least MIN_COMMUNITIES together."""
+    if viewer.sees_everything:
+        return True
+    rest = sum(n for n in cohort_sizes.values() if n < MIN_COMMUNITIES)
+    return sum(cohort_sizes.values()) >= MIN_COMMUNITIES and (rest == 0 or rest >= MIN_COMMUNITIES)
 
 
 def few_communities(cells, viewer: Viewer, reach: Reach, breakdowns: dict, within: dict) -> dict[str, set[str]]:

@@ -25,7 +25,7 @@ def figures(scope: Scope) -> dict:
         if not len(df):
             return None
         mark = marks(df, col).iloc[0]
-        return mark if mark is not None else df[col].iloc[0]
+        return mark if isinstance(mark, str) else df[col].iloc[0]
 
     return {
         "enrolled": first(activation, "enrolled"), "cards": first(activation, "cards"),
