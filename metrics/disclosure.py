@@ -389,15 +389,14 @@ def hide_rows(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame, pe
         name, keys = "cohort:all", df["cohort"].astype(str)
     mapped = {col: decision.get(count, {}) for col, count in students.items()}
     out = apply(df.assign(_decided=keys), "_decided", name, mapped, list(students)).drop(columns="_decided")
-    for col, year in (circulation or {}).items():
-        when = scope.school_year if year == "year" else scope.prior_year
-        marks = {}
-        for i, slug in df["key"].items():
-            asked = Scope(scope.school_year, community=slug, viewer=scope.viewer)
-            marks[i] = circulation_decision(con, asked).get("circulation", {}).get(("year:", when))
-        part = apply(df.assign(_decided=[str(i) for i in df.index]), "_decided", "rows",
-                     {col: {("rows", str(i)): m for i, m in marks.items() if m}}, [col])
-        out = combine(out.assign(**{col: part[col]}), part)
+    if circulation:
+        # A community's year total of circulation is hidden when under the threshold; its own
+        # decision hides totals last ('year:' rows), only when no month or cross-tab will do,
+        # which a year of 10 or more loans spread over months and formats leaves room for.
+        from metrics.suppression import suppress
+
+        part = suppress(df, list(circulation))
+        out = combine(out.assign(**{col: part[col] for col in circulation}), part)
     for rate, deps in (rates or {}).items():
         out = rate_hidden(out, rate, deps)
     return out

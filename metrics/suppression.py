@@ -125,7 +125,7 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
             status[i] = COMPLEMENTARY   # hidden by another decision, which protects what it must
     matrix = _membership(members, len(cells))
     # totals (a community's, a cohort's, the program's) are hidden last: they head the pages
-    last = np.array([any(name == "all" or name.endswith(":all") for name, _k in labels) for labels in rows])
+    last = np.array([any(name == "all" or name.endswith((":all", ":")) for name, _k in labels) for labels in rows])
     frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
     for i in targets:
         while True:
