@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from briefing.content import Briefing
 from briefing.wording import missing
 from metrics import formats as fmt
+from metrics.suppression import marks
 
 WIDTH, HEIGHT = 266, 214   # points: two charts side by side across a Letter page
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -84,8 +85,9 @@ def circulation_chart(b: Briefing) -> go.Figure:
     df = b.by_format.copy()
     labels, values, texts = [], [], []
     for _, r in df.iterrows():
-        hidden = fmt.SUPPRESSED in fmt.present(pd.DataFrame([r]), ["circulation"]).iloc[0, 0]
-        now = fmt.SUPPRESSED if hidden else fmt.count(r["circulation"])
+        mark = marks(pd.DataFrame([r]), "circulation").iloc[0]   # "<10" or "suppressed" when hidden
+        hidden = isinstance(mark, str)
+        now = mark if hidden else fmt.count(r["circulation"])
         labels.append(f"{FORMAT_LABELS.get(r['label'], str(r['label']).capitalize())} ({now})")
         if missing(r["growth"]):
             values.append(0)

@@ -13,7 +13,7 @@ from components.sidebar import View
 from components.wording import Tile
 from ingest.export import escape_formulas
 from metrics import formats
-from metrics.suppression import is_suppressed
+from metrics.suppression import marks
 
 DEMO_NOTE = ("**Demo data.** Every figure here is synthetic: calibrated to the program's published "
              "numbers, but no real student, school or community record is shown. Community names "
@@ -58,8 +58,9 @@ def _slug(text: str) -> str:
 def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
           labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
           height: int | str = "auto") -> None:
-    """A sortable table (numbers stay numbers, shown formatted, "<10" where suppressed) with
-    a CSV download of the same rows ("<10" in the file too)."""
+    """A sortable table (numbers stay numbers, shown formatted, "<10" where a count is under
+    10, "suppressed" where a cell is hidden to protect one) with a CSV download of the same
+    rows (the same marks in the file)."""
     labels, kinds = labels or {}, kinds or {}
     headers = [labels.get(c) or formats.COLUMNS.get(c, (c, ""))[0] or c for c in columns]
     shown = df[columns].reset_index(drop=True).copy()
@@ -68,9 +69,10 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     for col, head in zip(columns, headers):
         kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
         styler = styler.format(FORMAT[kind], subset=[head])
-        hidden = is_suppressed(df.reset_index(drop=True), col)
-        if hidden.any():
-            styler = styler.format(lambda _v: formats.SUPPRESSED, subset=pd.IndexSlice[hidden[hidden].index, [head]])
+        hidden = marks(df.reset_index(drop=True), col)   # "<10", or "suppressed" for a complementary cell
+        for mark in hidden.dropna().unique():
+            rows = hidden[hidden == mark].index
+            styler = styler.format(lambda _v, mark=mark: mark, subset=pd.IndexSlice[rows, [head]])
     if height == "auto" and len(shown) <= 20:
         height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
     st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")

@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from components import choice as ch
 from components import data, signin
-from metrics.access import MIN_COMMUNITIES, Viewer
+from metrics.access import MIN_COMMUNITIES, Viewer, program_visible
 from metrics.scope import Scope
 
 SCOPE_KEY, YEAR_KEY = "scope_choice", "scope_year"
@@ -75,7 +75,7 @@ def sidebar() -> View:
         st.session_state[_NOTICES] = picked.notices
 
     by_name = communities.sort_values("name")["slug"]
-    options = [*([ch.PROGRAM] if shown(sum(cohort_sizes.values())) else []),
+    options = [*([ch.PROGRAM] if program_visible(cohort_sizes, viewer) else []),
                *(f"cohort:{c}" for c in cohorts), *(f"community:{s}" for s in by_name)]
     if not viewer.sees_everything:   # their own community first
         options = [home, *(o for o in options if o != home)]

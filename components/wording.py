@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from metrics import formats
+from metrics.suppression import NO_DATA
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,11 @@ class Tile:
 
 
 def _shown(v, kind: str) -> str:
-    return formats.SUPPRESSED if formats.missing(v) else formats.FORMAT[kind](v)
+    """A figure as a tile shows it: a hidden one comes as its mark ("<10" or "suppressed"),
+    and nothing at all (no rows for the year) reads "no data", never "<10"."""
+    if isinstance(v, str):
+        return v
+    return NO_DATA if formats.missing(v) else formats.FORMAT[kind](v)
 
 
 def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool) -> list[Tile]:

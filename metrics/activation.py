@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.disclosure import hide
 from metrics.scope import COMMUNITY_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
@@ -45,9 +46,8 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
     _check(by)
     check(con, scope, names=by in NAMED)
     df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
-    return suppress(df, ["enrolled", "cards", "activated"],
-                    {"activation_rate": ("activated", "enrolled"),
-                     "activation_rate_of_cards": ("activated", "cards")}, complementary=by != "all")
+    return hide(con, scope, by, df, ["enrolled", "cards", "activated"],
+                {"activation_rate": ("activated", "enrolled"), "activation_rate_of_cards": ("activated", "cards")})
 
 
 ACTIVE_USER_RATE_SQL = f"""
@@ -66,8 +66,7 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
     _check(by)
     check(con, scope, names=by in NAMED)
     df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
-    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")},
-                    complementary=by != "all")
+    return hide(con, scope, by, df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
 
 
 ACTIVATION_BY_WEEK_SQL = f"""

@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.disclosure import combine, hide_circulation, hide_totals, rate_hidden
 from metrics.scope import COMMUNITY_FILTER, ITEM_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
@@ -15,6 +16,11 @@ _LABEL = """CASE $by WHEN 'format' THEN format WHEN 'audience' THEN audience
     WHEN 'fiction' THEN fiction WHEN 'platform' THEN platform
     WHEN 'detail' THEN audience || ' ' || fiction || ' ' || format || ' · ' || platform
     ELSE 'All circulation' END"""
+# The breakdown's dimensions as columns too (functions of the label, so the grouping is the
+# same), for metrics.disclosure to find each row's cells.
+_DIMS = ", ".join(f"CASE WHEN $by IN ('{d}', 'detail') THEN {d} END AS {d}"
+                  for d in ("format", "audience", "fiction", "platform"))
+_DIM_COLUMNS = ["format", "audience", "fiction", "platform"]
 
 
 def _check(by: str) -> None:
@@ -23,7 +29,7 @@ def _check(by: str) -> None:
 
 
 CIRCULATION_BY_MONTH_SQL = f"""
-SELECT month, school_year, {_LABEL} AS label, sum(circulation) AS circulation
+SELECT month, school_year, {_LABEL} AS label, {_DIMS}, sum(circulation) AS circulation
 FROM v_circulation_month
 WHERE school_year IN ($year, $prior_year) AND {COMMUNITY_FILTER} AND {ITEM_FILTER}
 GROUP BY ALL
@@ -36,11 +42,12 @@ def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str =
     _check(by)
     check(con, scope)
     df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), "by": by})
-    return suppress(df, ["circulation"])
+    df = hide_circulation(con, scope, df, by, {"circulation": "school_year"}, monthly=True)
+    return df.drop(columns=_DIM_COLUMNS)
 
 
 CIRCULATION_GROWTH_SQL = f"""
-SELECT {_LABEL} AS label,
+SELECT {_LABEL} AS label, {_DIMS},
        coalesce(sum(circulation) FILTER (WHERE school_year = $year), 0) AS circulation,
        coalesce(sum(circulation) FILTER (WHERE school_year = $prior_year), 0) AS prior_circulation
 FROM v_circulation_year
@@ -58,8 +65,9 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by})
     prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
     df["growth"] = df["circulation"] / prior - 1
-    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")},
-                    complementary=by != "all")
+    df = hide_circulation(con, scope, df, by, {"circulation": "year", "prior_circulation": "prior"},
+                          {"growth": ("circulation", "prior_circulation")})
+    return df.drop(columns=_DIM_COLUMNS)
 
 
 CIRCULATION_PER_STUDENT_SQL = f"""
@@ -86,7 +94,11 @@ def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.
     school year (and the year before) over students enrolled."""
     check(con, scope)
     df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params())
-    return suppress(df, ["circulation", "enrolled"], {"per_student": ("circulation", "enrolled")})
+    circ = hide_circulation(con, scope, df, "all", {"circulation": "school_year"})
+    df = suppress(df.assign(circulation=circ["circulation"]), ["enrolled"])
+    df = combine(df, circ)
+    df = hide_totals(con, scope, df, {"enrolled": "enrolled"}, year="school_year")
+    return rate_hidden(df, "per_student", ("circulation", "enrolled"))
 
 
 HOTSPOT_LENDING_SQL = f"""

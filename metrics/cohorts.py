@@ -4,9 +4,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.access import MIN_COMMUNITIES, AccessDenied, check, check_program
+from metrics.access import MIN_COMMUNITIES, AccessDenied, check, check_program, reachable
+from metrics.disclosure import hide_rows
 from metrics.scope import Scope, run
-from metrics.suppression import suppress
 
 COMMUNITY_TABLE_SQL = """
 WITH people AS (
@@ -45,9 +45,11 @@ def community_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
 
 def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     df = run(con, COMMUNITY_TABLE_SQL, scope.params())
-    return suppress(df, ["enrolled", "cards", "new_cards", "activated", "active", "circulation", "prior_circulation"],
-                    {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
-                     "circulation_growth": ("circulation", "prior_circulation")})
+    # each row is a community's total, hidden as that community's own figures hide it
+    return hide_rows(con, scope, df, "community", {c: c for c in ("enrolled", "cards", "new_cards", "activated", "active")},
+                     {"circulation": "year", "prior_circulation": "prior"},
+                     {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
+                      "circulation_growth": ("circulation", "prior_circulation")})
 
 
 COMPARABLE = ("activation_rate", "active_user_rate", "circulation_growth")
@@ -117,8 +119,10 @@ ORDER BY c.cohort
 def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per cohort in the school year: communities, students enrolled, new student cards issued,
     student cards held, and students reached (with at least one interaction in the year)."""
-    check(con, scope)
+    if scope.community is not None or scope.cohort is not None or scope.viewer.sees_everything:
+        check(con, scope)
     df = run(con, COHORT_TOTALS_SQL, scope.params())
     if not scope.viewer.sees_everything:  # a cohort too small to hide its members is left out
-        df = df[df["communities"] >= MIN_COMMUNITIES].reset_index(drop=True)
-    return suppress(df, ["enrolled", "new_cards", "cards", "students_reached"])
+        df = df[df["cohort"].isin(reachable(con, scope.viewer).cohorts)].reset_index(drop=True)
+    return hide_rows(con, scope, df, "cohort", {"enrolled": "enrolled", "new_cards": "new_cards", "cards": "cards",
+                                                "students_reached": "active"})

@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.disclosure import combine, hide_eresources, hide_totals, rate_hidden
 from metrics.scope import COMMUNITY_FILTER, Scope, run
 from metrics.suppression import suppress
 
@@ -25,7 +26,7 @@ def eresource_usage_by_month(con: duckdb.DuckDBPyConnection, scope: Scope,
     year before; one report type per platform and metric (never DR plus TR plus PR)."""
     check(con, scope)
     df = run(con, ERESOURCE_USAGE_BY_MONTH_SQL, {**scope.params(), "metric_type": metric_type})
-    return suppress(df, ["usage"])
+    return hide_eresources(con, scope, df, "month", {"usage": "school_year"})
 
 
 ERESOURCE_GROWTH_SQL = f"""
@@ -49,7 +50,8 @@ def eresource_growth(con: duckdb.DuckDBPyConnection, scope: Scope,
     check(con, scope)
     df = run(con, ERESOURCE_GROWTH_SQL, {**scope.params(), "metric_type": metric_type})
     df["growth"] = df["usage"] / df["prior_usage"].where(df["prior_usage"] > 0) - 1
-    return suppress(df, ["usage", "prior_usage"], {"growth": ("usage", "prior_usage")})
+    return hide_eresources(con, scope, df, "year", {"usage": "year", "prior_usage": "prior"},
+                           {"growth": ("usage", "prior_usage")})
 
 
 ERESOURCE_PER_ACTIVE_STUDENT_SQL = f"""
@@ -69,4 +71,7 @@ def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -
     with at least one interaction that year."""
     check(con, scope)
     df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params())
-    return suppress(df, ["usage", "active"], {"per_student": ("usage", "active")})
+    use = hide_eresources(con, scope, df.assign(metric_type="Total_Item_Requests"), "year:metric", {"usage": "year"})
+    df = combine(suppress(df.assign(usage=use["usage"]), ["active"]), use)
+    df = hide_totals(con, scope, df, {"active": "active"})
+    return rate_hidden(df, "per_student", ("usage", "active"))

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from metrics.suppression import THRESHOLD, is_suppressed
+from metrics.suppression import THRESHOLD, marks
 
 SUPPRESSED = f"<{THRESHOLD}"
 
@@ -94,7 +94,8 @@ def present(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     for col in columns:
         label, kind = COLUMNS.get(col, (col, "text"))
         values = df[col].map(FORMAT[kind])
-        values[is_suppressed(df, col)] = SUPPRESSED
+        hidden = marks(df, col)   # "<10", or "suppressed" for a cell hidden to protect another
+        values[hidden.notna()] = hidden[hidden.notna()]
         out[label or col] = values
     return out.reset_index(drop=True)
 
@@ -104,5 +105,6 @@ def export_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataF
     columns = columns or [c for c in df.columns if c in COLUMNS]
     out = df[columns].astype(object).copy()
     for col in columns:
-        out.loc[is_suppressed(df, col), col] = SUPPRESSED
+        hidden = marks(df, col)
+        out.loc[hidden.notna(), col] = hidden[hidden.notna()]
     return out.rename(columns={c: COLUMNS[c][0] or c for c in columns if c in COLUMNS}).reset_index(drop=True)

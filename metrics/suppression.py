@@ -49,3 +49,184 @@ def is_suppressed(df: pd.DataFrame, column: str) -> pd.Series:
     if "suppressed" not in df:
         return pd.Series(False, index=df.index)
     return df["suppressed"].fillna("").map(lambda s: column in s.split(","))
+
+
+# ---------------------------------------------------------------- one decision for a whole page
+# Per-table suppression is undone by the page's other tables: a school of 7 hidden in the
+# by-school table is the by-grade total minus the district row. protect() decides, once, which
+# rows of every breakdown a viewer can see are hidden, over the cells they are sums of, so that
+# no hidden row is determined by the rows shown, nor narrowed to an interval shorter than the
+# threshold (bounds by linear programming over non-negative cells).
+
+PRIMARY = "primary"              # a count of 1 to threshold-1: reads "<10"
+COMPLEMENTARY = "complementary"  # hidden so a primary cannot be worked out: reads "suppressed"
+MARK = {PRIMARY: f"<{THRESHOLD}", COMPLEMENTARY: "suppressed"}
+NO_DATA = "no data"              # a year or scope with nothing loaded: not a suppressed count
+
+
+def row_keys(cells: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """The key of each cell's row in a breakdown by columns: one string, the values joined by
+    '|' (missing values as ''); the breakdown by () has the single key 'all'."""
+    if not columns:
+        return pd.Series("all", index=cells.index, dtype=object)
+    parts = [cells[c].astype(object).where(cells[c].notna(), "").astype(str) for c in columns]
+    key = parts[0]
+    for p in parts[1:]:
+        key = key + "|" + p
+    return key
+
+
+def protect(cells: pd.DataFrame, breakdowns: dict[str, tuple[str, ...]], counts: list[str],
+            threshold: int = THRESHOLD, sensitive: dict[str, set[str]] | None = None,
+            fixed: dict[str, dict[tuple[str, str], str]] | None = None,
+            within: dict[str, pd.Series] | None = None,
+            decided: tuple[str, ...] = ()) -> dict[str, dict[tuple[str, str], str]]:
+    """Which rows of which breakdowns hide which counts, decided once for all of them.
+
+    cells: one row per underlying cell (e.g. school x grade), with the columns the breakdowns
+    group by and the count columns. breakdowns: name -> the cell columns its rows group by
+    (() for the single total row). sensitive: breakdown -> row keys hidden whatever their
+    count (an aggregate of too few communities). fixed: count -> {(breakdown, key): status}
+    decided elsewhere and kept (rows another scope already hides). within: breakdown -> a
+    boolean mask of the cells its rows cover (a viewer sees one community's rows, not every
+    community's). decided: breakdowns whose rows are shown or hidden as `fixed` says and never
+    hidden here (another decision publishes them). Returns count ->
+    {(breakdown, key): PRIMARY | COMPLEMENTARY}; rows not listed are shown.
+    """
+    within = within or {}
+    keys = {name: row_keys(cells, cols)[within[name]] if name in within else row_keys(cells, cols)
+            for name, cols in breakdowns.items()}
+    return {col: _decide(cells, keys, col, threshold, sensitive or {}, (fixed or {}).get(col, {}), decided)
+            for col in counts}
+
+
+def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
+    values = np.round(pd.to_numeric(cells[col], errors="coerce").fillna(0).to_numpy(dtype=float))
+    # Rows of different breakdowns over the same cells are one published number: a school
+    # that is the only charter school is its school row and the charter row.
+    sets: dict[frozenset, list[tuple[str, str]]] = {}
+    for name, key in keys.items():
+        for k, idx in key.groupby(key, sort=True).groups.items():
+            members = frozenset(cells.index.get_indexer(idx))
+            sets.setdefault(members, []).append((name, k))
+    members = list(sets)
+    rows = [sets[m] for m in members]
+    totals = np.array([values[list(m)].sum() for m in members])
+    status: list[str | None] = [None] * len(members)
+    targets = []   # the rows that must not be worked out: small counts, and small groups
+    for i, labels in enumerate(rows):
+        if 0 < totals[i] < threshold:
+            status[i] = PRIMARY
+            targets.append(i)
+        elif any(k in sensitive.get(name, ()) for name, k in labels):
+            status[i] = COMPLEMENTARY
+            targets.append(i)
+        elif any(lab in fixed for lab in labels):
+            status[i] = COMPLEMENTARY   # hidden by another decision, which protects what it must
+    matrix = _membership(members, len(cells))
+    # totals (a community's, a cohort's, the program's) are hidden last: they head the pages
+    last = np.array([any(name == "all" or name.endswith((":all", ":")) for name, _k in labels) for labels in rows])
+    frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
+    for i in targets:
+        while True:
+            width, pinning = _width(matrix, totals, status, i, duals=True)
+            if width >= threshold:
+                break
+            j = _complement(status, last, frozen, pinning, totals)
+            if j is None:
+                break
+            status[j] = COMPLEMENTARY
+    out = {}
+    for i, s in enumerate(status):
+        if s is not None:
+            for lab in rows[i]:
+                out[lab] = fixed.get(lab, s) if s == COMPLEMENTARY else s
+    return out
+
+
+def _membership(members, n_cells):
+    from scipy import sparse
+
+    r, c = [], []
+    for i, m in enumerate(members):
+        r.extend([i] * len(m))
+        c.extend(m)
+    return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(members), n_cells))
+
+
+def bounds(matrix, totals, shown: np.ndarray, target: np.ndarray, duals: bool = False):
+    """The least and greatest value of target @ cells over non-negative cells whose published
+    sums (matrix rows where shown) equal totals: what the published numbers say of target.
+    With duals=True also the published rows that pin either bound (non-zero dual values)."""
+    from scipy.optimize import linprog
+
+    a = matrix[shown] if shown.any() else None
+    b = totals[shown] if shown.any() else None
+    lo = linprog(target, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    hi = linprog(-target, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    low = lo.fun if lo.status == 0 else 0.0
+    high = -hi.fun if hi.status == 0 else np.inf
+    if not duals:
+        return low, high
+    pinning = np.zeros(len(totals), dtype=bool)
+    for res in (lo, hi):
+        if res.status == 0 and a is not None:
+            pinning[np.flatnonzero(shown)[np.abs(res.eqlin.marginals) > 1e-9]] = True
+    return low, high, pinning
+
+
+def _width(matrix, totals, status, i, duals=False):
+    shown = np.array([s is None for s in status])
+    out = bounds(matrix, totals, shown, matrix[i].toarray().ravel(), duals)
+    return (out[1] - out[0], out[2]) if duals else out[1] - out[0]
+
+
+def _complement(status, last, frozen, pinning, totals):
+    """The published row to hide next to protect a row: of the rows that pin its bounds (non-zero
+    dual values), the smallest, totals only when no other row pins them."""
+    candidates = sorted((j for j, s in enumerate(status) if s is None and not frozen[j]),
+                        key=lambda j: (not pinning[j], last[j], totals[j]))
+    return candidates[0] if candidates else None
+
+
+def apply(df: pd.DataFrame, key: str, breakdown: str, decision: dict[str, dict[tuple[str, str], str]],
+          counts: list[str], rates: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """A breakdown's rows with the counts protect() hid taken out, as suppress() would:
+    missing, named in `suppressed`, and the complementary ones also in `complementary`."""
+    df = df.copy()
+    n = len(df)
+    keys = df[key].astype(object).where(df[key].notna(), "").astype(str).tolist()
+    hidden: dict[str, np.ndarray] = {}
+    second: dict[str, np.ndarray] = {}
+    for col in counts:
+        marks = [decision.get(col, {}).get((breakdown, k)) for k in keys]
+        hidden[col] = np.array([m is not None for m in marks], dtype=bool)
+        second[col] = np.array([m == COMPLEMENTARY for m in marks], dtype=bool)
+        values = np.round(pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        df[col] = pd.array(np.where(hidden[col], np.nan, values), dtype="Int64")
+    for col, deps in (rates or {}).items():
+        hidden[col] = np.logical_or.reduce([hidden[d] for d in deps]) if deps else np.zeros(n, dtype=bool)
+        # a rate reads "<10" when a count under it does, "suppressed" when only complements do
+        second[col] = hidden[col] & ~np.logical_or.reduce([hidden[d] & ~second[d] for d in deps])
+        if hidden[col].any():
+            kind = "Float64" if df[col].dtype.kind == "f" else "Int64"
+            df[col] = df[col].astype(kind).mask(hidden[col])
+    df["suppressed"] = pd.Series([",".join(c for c, m in hidden.items() if m[i]) for i in range(n)],
+                                 index=df.index, dtype=object)
+    df["complementary"] = pd.Series([",".join(c for c, m in second.items() if m[i]) for i in range(n)],
+                                    index=df.index, dtype=object)
+    return df
+
+
+def is_complementary(df: pd.DataFrame, column: str) -> pd.Series:
+    if "complementary" not in df:
+        return pd.Series(False, index=df.index)
+    return df["complementary"].fillna("").map(lambda s: column in s.split(","))
+
+
+def marks(df: pd.DataFrame, column: str) -> pd.Series:
+    """How each cell of a column reads when it is hidden ("<10" or "suppressed"); None where shown."""
+    out = pd.Series(None, index=df.index, dtype=object)
+    out[is_suppressed(df, column)] = MARK[PRIMARY]
+    out[is_complementary(df, column)] = MARK[COMPLEMENTARY]
+    return out

@@ -6,6 +6,7 @@ import components as ui
 from components.wording import headline_tiles
 from metrics import formats
 from metrics.scope import Scope
+from metrics.suppression import marks
 
 view = ui.current_view()
 ui.header("Overview", view)
@@ -19,7 +20,13 @@ def figures(scope: Scope) -> dict:
     per_student = per_student[per_student["school_year"] == scope.school_year]
     eresources = ui.metric("eresource_growth", scope, metric_type="Total_Item_Requests")
     staff = ui.metric("staff_cards", scope)
-    first = lambda df, col: df[col].iloc[0] if len(df) else None  # noqa: E731
+    def first(df, col):
+        """The figure, its mark ("<10", "suppressed") when hidden, None when there is no data."""
+        if not len(df):
+            return None
+        mark = marks(df, col).iloc[0]
+        return mark if isinstance(mark, str) else df[col].iloc[0]
+
     return {
         "enrolled": first(activation, "enrolled"), "cards": first(activation, "cards"),
         "activation_rate": first(activation, "activation_rate"), "active": first(active, "active"),

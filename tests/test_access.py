@@ -42,11 +42,18 @@ def test_every_metric_refuses_another_community(small_con, name):
         getattr(metrics, name)(small_con, Scope(YEAR, community="beta-county", viewer=ALPHA), **METRICS[name])
 
 
-@pytest.mark.parametrize("name", sorted(set(METRICS) - {"cohort_comparison"}))
+@pytest.mark.parametrize("name", sorted(set(METRICS) - {"cohort_comparison", "cohort_totals"}))
 def test_aggregates_of_fewer_than_five_communities_are_refused(small_con, name):
     """The hand-built warehouse has two communities: the program total would nearly name the other."""
     with pytest.raises(AccessDenied, match="2 communities|for program staff"):
         getattr(metrics, name)(small_con, Scope(YEAR, viewer=ALPHA), **METRICS[name])
+
+
+def test_cohort_totals_list_only_the_cohorts_a_community_viewer_may_see(small_con):
+    """Two cohorts of one community each: none is shown to a community viewer (and the Cohorts
+    page still opens), both to program staff."""
+    assert metrics.cohort_totals(small_con, Scope(YEAR, viewer=ALPHA)).empty
+    assert metrics.cohort_totals(small_con, Scope(YEAR))["cohort"].tolist() == [1, 2]
 
 
 def test_own_community_is_answered_in_full(small_con):
