@@ -2,7 +2,6 @@
 sentences written from them. Knows nothing about PDF, slides or charts."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
@@ -103,16 +102,10 @@ def period_text(year: str) -> str:
     return f"School year {year} (July {start} – June {start + 1})"
 
 
-def loaded_text(con: duckdb.DuckDBPyConnection) -> str:
-    """When the data was last loaded: the publish stamp, else the newest load-log entry."""
-    stamp = catalog.warehouse_meta(con).get("published_at")
-    if not stamp:
-        log = catalog.load_log(con)
-        stamp = str(log["loaded_at"].max()) if len(log) else None
-    if not stamp:
-        return "unknown"
-    day = dt.datetime.fromisoformat(str(stamp)[:19]).date()
-    return f"{day:%B} {day.day}, {day.year}"
+def loaded_text(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> str:
+    """When the data was last loaded: the newest load in the load log the viewer sees, as the
+    Data page says it (metrics.formats.last_loaded)."""
+    return fmt.last_loaded(catalog.load_log(con, scope.viewer) if scope else catalog.load_log(con))
 
 
 def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
@@ -180,7 +173,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     notable = notable_lines(highlight, eres)
     meta = catalog.warehouse_meta(con)
     is_demo = meta.get("demo") == "true" or bool(row is not None and row.get("is_demo"))
-    loaded = loaded_text(con)
+    loaded = loaded_text(con, scope)
     if scope.community:
         subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
     else:

@@ -19,8 +19,8 @@ DEMO_NOTE = ("**Demo data.** Every figure here is synthetic: calibrated to the p
 
 # Kinds beyond metrics.formats' own: dates as dates, not midnight timestamps.
 FORMAT = {**formats.FORMAT,
-          "date": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}",
-          "datetime": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"}
+          "date": lambda v: "" if formats.missing_date(v) else formats.date(v),
+          "datetime": lambda v: "" if formats.missing_date(v) else formats.datetime(v)}
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -69,6 +69,11 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
         hidden = is_suppressed(df.reset_index(drop=True), col)
         if hidden.any():
             styler = styler.format(lambda _v: formats.SUPPRESSED, subset=pd.IndexSlice[hidden[hidden].index, [head]])
+    if shown.empty:
+        # An empty grid draws its "empty" notice taller than a header row, under the button:
+        # say it in words instead, and offer no file of nothing.
+        st.caption("Nothing here yet.")
+        return
     if height == "auto" and len(shown) <= 20:
         height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
     st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")

@@ -13,8 +13,8 @@ from metrics import formats
 
 @dataclass(frozen=True)
 class Change:
-    delta: str | None   # for st.metric, e.g. "+3.4 pts" or "+0.8 %"; None when there is none
-    phrase: str         # for a sentence, e.g. "up 3.4 points on 2014-15"
+    delta: str | None   # for st.metric, e.g. "+3.4 pts" or "+0.8%"; None when there is none
+    phrase: str         # for a sentence, e.g. "up 3.4 points from 2014-15"
 
 
 def change(value, prior, kind: str, prior_year: str, prior_available: bool = True) -> Change:
@@ -27,19 +27,19 @@ def change(value, prior, kind: str, prior_year: str, prior_available: bool = Tru
     if kind == "rate":
         points = formats.points_change(value, prior)
         if points == 0:
-            return Change("±0.0 pts", f"unchanged on {prior_year}")
+            return Change("±0.0 pts", f"unchanged {formats.since(prior_year)}")
         word = "up" if points > 0 else "down"
         unit = "point" if abs(points) == 1 else "points"
-        return Change(f"{points:+.1f} pts", f"{word} {abs(points):.1f} {unit} on {prior_year}")
+        return Change(formats.points(points), f"{word} {abs(points):.1f} {unit} {formats.since(prior_year)}")
     if float(prior) == 0:
         if float(value) == 0:
             return Change(None, f"none in {prior_year} either")
         return Change(None, f"new this year (none in {prior_year})")
     pct = formats.percent_change(value, prior)
     if pct == 0:
-        return Change("±0.0 %", f"unchanged on {prior_year}")
+        return Change("±0.0%", f"unchanged {formats.since(prior_year)}")
     word = "up" if pct > 0 else "down"
-    return Change(f"{pct:+,.1f} %", f"{word} {abs(pct):,.1f} % on {prior_year}")
+    return Change(formats.percent(pct, sign=True), f"{word} {formats.percent(abs(pct))} {formats.since(prior_year)}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     share = _share(cur.get("cards"), cur.get("enrolled"))
     tiles.append(Tile("Student cards issued", _shown(cur.get("cards"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('cards'), 'count')} enrolled students held a library card"
-                               + (f" ({share} of enrolment)" if share else ""), c),
+                               + (f" ({share} of enrollment)" if share else ""), c),
                       "Student cards held at the end of the school year."))
     c = ch("activation_rate", "rate")
     tiles.append(Tile("Activation rate", _shown(cur.get("activation_rate"), "rate"), c.delta,
@@ -99,7 +99,8 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     c = ch("eresource_use", "count")
     tiles.append(Tile("E-resource use", _shown(cur.get("eresource_use"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('eresource_use'), 'count')} e-resource item requests were made", c),
-                      "COUNTER Total_Item_Requests summed over platforms (one report type per platform)."))
+                      "Total item requests (COUNTER Release 5 Total_Item_Requests) summed over platforms, one "
+                      "report type per platform."))
     c = ch("staff_cards", "count")
     tiles.append(Tile("Teacher and staff cards", _shown(cur.get("staff_cards"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('staff_cards'), 'count')} teachers and staff held a library card", c),
