@@ -65,7 +65,8 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     styler = shown.style
     for col, head in zip(columns, headers):
         kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
-        styler = styler.format(FORMAT[kind], subset=[head])
+        # A missing cell reads "–": an empty display string would let the grid show "None".
+        styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
         hidden = is_suppressed(df.reset_index(drop=True), col)
         if hidden.any():
             styler = styler.format(lambda _v: formats.SUPPRESSED, subset=pd.IndexSlice[hidden[hidden].index, [head]])

@@ -47,6 +47,6 @@ rows = pd.DataFrame({
 ui.table(rows, ["label", "value", "prior", "change"], key="overview",
          file_name=ui.file_name(view, "headline figures"),
          labels={"label": "Figure", "value": view.year, "prior": view.prior_year,
-                 "change": f"Change on {view.prior_year}"})
-st.caption(f"Rates are shares of students enrolled. Counts from 1 to 9 are shown as "
-           f"“{formats.SUPPRESSED}” to protect small groups.")
+                 "change": f"Change {formats.since(view.prior_year)}"})
+st.caption(f"Rates are shares of students enrolled. {formats.RATES_EXPLAINED} Counts from 1 to 9 are "
+           f"shown as “{formats.SUPPRESSED}” to protect small groups.")
