@@ -248,6 +248,6 @@ def export_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataF
     out = df[columns].astype(object).copy()
     for col in columns:
         if COLUMNS.get(col, ("", "text"))[1] == "text":
-            out[col] = out[col].map(lambda v: v if not isinstance(v, str) else label(v))
+            out[col] = out[col].map(lambda v: v if not isinstance(v, str) else label(v)).astype(object)
         out.loc[is_suppressed(df, col), col] = SUPPRESSED
     return out.rename(columns={c: COLUMNS[c][0] or c for c in columns if c in COLUMNS}).reset_index(drop=True)
