@@ -22,7 +22,7 @@ cols = st.columns(3)
 for col, year in zip(cols, [view.year, view.prior_year]):
     if year in per_student.index:
         row = per_student.loc[year]
-        col.metric(f"Library circulation per enrolled student, {year}", formats.ratio(row["per_student"]),
+        col.metric(f"Circulation per student, {year}", formats.ratio(row["per_student"]),
                    help=f"{formats.count(row['circulation'])} checkouts and renewals by all patrons over "
                         f"{formats.count(row['enrolled'])} students enrolled.", border=True)
 growth_all = ui.metric("circulation_growth", scope, by="all")
