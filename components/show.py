@@ -65,6 +65,11 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     styler = shown.style
     for col, head in zip(columns, headers):
         kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
+        if kind in ("text", "date", "datetime") and shown[head].isna().any():
+            # The grid draws a missing cell as "None" whatever the styler says: such a column
+            # is shown as its formatted text, "–" where there is nothing (an open end date).
+            shown[head] = [("–" if formats.missing_date(v) else FORMAT[kind](v)) for v in shown[head]]
+            kind = "text"
         # A missing cell reads "–": an empty display string would let the grid show "None".
         styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
         hidden = is_suppressed(df.reset_index(drop=True), col)

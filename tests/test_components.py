@@ -108,3 +108,12 @@ def test_overview_says_unchanged_when_both_rates_read_the_same():
     # 9.96% and 10.04% both show as 10.0%: no "up" for a change inside rounding
     assert change(0.1004, 0.0996, "rate", "2014-15").phrase == "unchanged from 2014-15"
     assert change(0.1006, 0.0996, "rate", "2014-15").phrase == "up 0.1 points from 2014-15"
+
+
+def test_school_types_note_says_when_a_type_joins():
+    from components.wording import school_types_note
+    years = {"2014-15": ["district"], "2015-16": ["district"], "2016-17": ["district", "charter"]}
+    assert school_types_note(years, "2015-16") == (
+        "Only district schools had students enrolled in 2015-16; charter schools join in 2016-17.")
+    assert school_types_note(years, "2016-17") is None
+    assert school_types_note({"2015-16": ["district"]}, "2015-16") == "Only district schools had students enrolled in 2015-16."
