@@ -16,7 +16,7 @@ from metrics.suppression import THRESHOLD, is_suppressed
 
 SUPPRESSED = f"<{THRESHOLD}"
 
-# column -> (label, kind); kind is 'count', 'rate' (share 0-1), 'growth' (change, 0.1 = +10 %),
+# column -> (label, kind); kind is 'count', 'rate' (share 0-1), 'growth' (change, 0.1 = +10%),
 # 'ratio' (a plain number with two decimals) or 'text'.
 COLUMNS: dict[str, tuple[str, str]] = {
     "label": ("", "text"),
@@ -211,7 +211,7 @@ def missing(v) -> bool:
 
 
 # What may be said about a change, decided once for pages, exports and briefings: a change
-# is measured between the figures as displayed, so two rates that both read "10.0 %" are
+# is measured between the figures as displayed, so two rates that both read "10.0%" are
 # unchanged, and there is no growth from a zero or hidden base.
 def points_change(current, prior) -> float | None:
     """Change between two rates (shares 0-1) as displayed to one decimal, in percentage points."""

@@ -369,6 +369,11 @@ def eresource_usage(comm: pd.DataFrame, seed: int) -> pd.DataFrame:
             for (platform, report), metrics in series.items():
                 # OverDrive is read for pleasure (summer reading); the other two follow school.
                 weights = public_w if platform == "OverDrive" else month_w
+                if y == launch_y:
+                    # The students' use starts in the launch month, not in July: the year's
+                    # total stays, its months before the launch carry only the library's own use.
+                    weights = [w * (1 + boost[platform] * (m >= c.launch_date.replace(day=1)))
+                               for w, m in zip(weights, months)]
                 for metric, total in metrics.items():
                     for month, count in zip(months, _spread(round(total), weights)):
                         rows.append(dict(community_id=c.community_id, platform=platform, month=month,
