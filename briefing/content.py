@@ -257,9 +257,8 @@ def write_sentences(scope: Scope, *, enrolled, rate, act_rate, reached, reached_
         out.append(w.sentence(text))
         if not w.missing(act_rate):
             # Activation and active-user rates side by side: say what each counts.
-            out.append(w.sentence(f"Counting every card used at least once, this year or earlier (the activation "
-                                  f"rate), {fmt.rate(act_rate)} of students have used theirs; the "
-                                  f"{fmt.rate(rate)} above counts only this year's users (the active-user rate)"))
+            out.append(w.sentence(f"Counting cards used in any year, {fmt.rate(act_rate)} of students have used "
+                                  f"theirs (the activation rate)"))
 
     phrase = w.growth_phrase(loans, loans_prior)
     if phrase:
@@ -344,13 +343,13 @@ def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[st
 def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
     parts = [
         "Sources: the library's circulation system and card records; e-resource vendors' usage "
-        "reports (total item requests: COUNTER Release 5 metric Total_Item_Requests); enrollment counts "
-        "supplied by the school district.",
+        "reports (total item requests, COUNTER Release 5 Total_Item_Requests); enrollment counts supplied "
+        "by the school district.",
         f"Definitions: the school year runs July to June. Students reached: enrolled students with at least one "
         f"checkout, login or e-resource use in the year, each counted once. Active-user rate: students reached "
         f"over students enrolled. Activation rate: students whose card has been used at least once, this year or "
-        f"earlier, over students enrolled. Circulation: the library's whole circulation, checkouts and "
-        f"renewals by every patron, the program's cards among them. Growth: this "
+        f"earlier, over students enrolled. Circulation: checkouts and renewals by all the library's patrons. "
+        f"Growth: this "
         f"year over the year before ({scope.prior_year}), minus one; no growth is given from a zero base.",
         "Cohort position: against the median and quartiles of the communities of the same cohort.",
         f"Counts under {THRESHOLD} are shown as <{THRESHOLD}, and no rate or sentence is built on them.",
