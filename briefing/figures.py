@@ -103,7 +103,8 @@ def circulation_chart(b: Briefing) -> go.Figure:
     # Every bar carries its value, so the value axis is left out; the zero line stays.
     top = max([v for v in values if v > 0], default=10)
     low = min(0, min(values, default=0))
-    fig.update_xaxes(range=[low * 1.4 - top * 0.02, top * 1.32], showticklabels=False, showgrid=False,
+    # A falling format writes its value left of its bar: leave room for it before the labels.
+    fig.update_xaxes(range=[low * 1.4 - top * (0.22 if low < 0 else 0.02), top * 1.32], showticklabels=False, showgrid=False,
                      showline=False, ticks="", zeroline=True, zerolinecolor=GREY)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", showline=False)
     fig.add_annotation(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
