@@ -2,7 +2,6 @@
 sentences written from them. Knows nothing about PDF, slides or charts."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
@@ -22,6 +21,8 @@ PROGRAM = "Leaders Library Card Challenge"
 # sign that students read digitally; the briefing always reports that line.
 HIGHLIGHT_LINE = dict(format="e-book", audience="juvenile", fiction="non-fiction", platform="OverDrive")
 HIGHLIGHT_LABEL = "Juvenile non-fiction e-book loans on OverDrive"
+HIGHLIGHT_TILE = "Juvenile non-fiction e-books"
+NOTABLE_TITLE = "The figures behind the summary"
 ERESOURCE_METRIC = "Total_Item_Requests"
 MIN_BASE_FOR_HIGHLIGHT = 100
 STANDING_LABELS = {"activation_rate": "Activation rate", "active_user_rate": "Active-user rate",
@@ -32,7 +33,7 @@ STANDING_LABELS = {"activation_rate": "Activation rate", "active_user_rate": "Ac
 class Headline:
     label: str
     value: str      # formatted, "<10" when suppressed
-    change: str     # against the year before, e.g. "+58.1 pts on 2014-15"; "" when unknown
+    change: str     # against the year before, e.g. "+58.1 pts from 2014-15"; "" when unknown
     detail: str = ""
 
 
@@ -81,7 +82,7 @@ def first(df: pd.DataFrame, column: str):
 
 
 def check_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Series | None:
-    """The community's catalogue row (None for a cohort or the program); UnknownScope if the
+    """The community's catalog row (None for a cohort or the program); UnknownScope if the
     warehouse has no such community, cohort or school year."""
     years = catalog.school_years(con)
     if scope.school_year not in years:
@@ -104,16 +105,10 @@ def period_text(year: str) -> str:
     return f"School year {year} (July {start} – June {start + 1})"
 
 
-def loaded_text(con: duckdb.DuckDBPyConnection) -> str:
-    """When the data was last loaded: the publish stamp, else the newest load-log entry."""
-    stamp = catalog.warehouse_meta(con).get("published_at")
-    if not stamp:
-        log = catalog.load_log(con)
-        stamp = str(log["loaded_at"].max()) if len(log) else None
-    if not stamp:
-        return "unknown"
-    day = dt.datetime.fromisoformat(str(stamp)[:19]).date()
-    return f"{day:%B} {day.day}, {day.year}"
+def loaded_text(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> str:
+    """When the data was last loaded: the newest load in the load log the viewer sees, as the
+    Data page says it (metrics.formats.last_loaded)."""
+    return fmt.last_loaded(catalog.load_log(con, scope.viewer) if scope else catalog.load_log(con))
 
 
 def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
@@ -122,18 +117,19 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     scope = Scope(scope.school_year, community=scope.community, cohort=scope.cohort, viewer=scope.viewer)
     prior = scope.prior()
     py = scope.prior_year
-    on_prior = f"on {py}"
+    on_prior = fmt.since(py)
 
     active, active_prior = metrics.active_user_rate(con, scope), metrics.active_user_rate(con, prior)
-    activ, activ_prior = metrics.activation_rate(con, scope), metrics.activation_rate(con, prior)
+    activ = metrics.activation_rate(con, scope)
     circ = metrics.circulation_growth(con, scope)
     eres = metrics.eresource_growth(con, scope, metric_type=ERESOURCE_METRIC)
     staff, staff_prior = metrics.staff_cards(con, scope), metrics.staff_cards(con, prior)
     highlight = metrics.circulation_growth(con, scope.replace(**HIGHLIGHT_LINE))
+    hotspots = metrics.hotspot_lending(con, scope).set_index("school_year")
 
     enrolled, reached, reached_prior = first(active, "enrolled"), first(active, "active"), first(active_prior, "active")
     rate, rate_prior = first(active, "active_user_rate"), first(active_prior, "active_user_rate")
-    act_rate, act_rate_prior = first(activ, "activation_rate"), first(activ_prior, "activation_rate")
+    act_rate = first(activ, "activation_rate")
     # No rows at all means no loans or uses in either year, which is 0, not unknown.
     loans, loans_prior = (first(circ, "circulation"), first(circ, "prior_circulation")) if len(circ) else (0, 0)
     e_now, e_prior = total(eres, "usage", empty_is_zero=True), total(eres, "prior_usage", empty_is_zero=True)
@@ -155,25 +151,31 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     def against(v) -> str:
         return f"against {show_value(v)} in {py}" if has_prior else f"no figures for {py}"
 
+    h_now, h_prior = (first(highlight, "circulation"), first(highlight, "prior_circulation")) if len(highlight) else (0, 0)
+    hot_now = hotspots["loans"].get(scope.school_year, 0)
+    hot_prior = hotspots["loans"].get(py, 0)
+    # Six tiles, six different things: students reached are the active-user rate's numerator
+    # and the activation rate tells almost the same story, so both go into the rate's tile
+    # and the sentences; the tiles go to the library, its published highlight and its services.
     headlines = [
-        Headline("Students reached", show_count(active, "active"),
-                 change(w.count_change(reached, reached_prior)),
-                 f"of {show_count(active, 'enrolled')} enrolled"),
         Headline("Active-user rate", show_rate(active, "active_user_rate"),
-                 change(w.rate_change(rate, rate_prior)), "used their card this year"),
-        Headline("Activation rate", show_rate(activ, "activation_rate"),
-                 change(w.rate_change(act_rate, act_rate_prior)), "card used at least once"),
-        Headline("Circulation growth", growth_cell(loans, loans_prior) if has_prior else "–",
-                 against(loans_prior), f"{show_value(loans)} loans"),
-        Headline("E-resource growth", growth_cell(e_now, e_prior) if has_prior else "–",
+                 change(w.rate_change(rate, rate_prior)),
+                 f"{show_count(active, 'active')} of {show_count(active, 'enrolled')} students used their card"),
+        Headline("Library circulation", growth_cell(loans, loans_prior) if has_prior else "–",
+                 against(loans_prior), f"{show_value(loans)} loans to all patrons"),
+        Headline(HIGHLIGHT_TILE, growth_cell(h_now, h_prior) if has_prior else "–",
+                 against(h_prior), f"{show_value(h_now)} loans on OverDrive"),
+        Headline("E-resource use", growth_cell(e_now, e_prior) if has_prior else "–",
                  against(e_prior), f"{show_value(e_now)} item requests"),
+        Headline("Hotspot loans", show_value(hot_now),
+                 change(w.count_change(hot_now, hot_prior)), "mobile hotspots lent to students"),
         Headline("Teacher and staff cards", show_value(staff_now),
                  change(w.count_change(staff_now, staff_before)), staff_detail(staff)),
     ]
 
     name = row["name"] if row is not None else (f"Cohort {scope.cohort}" if scope.cohort else "All communities")
     sentences = write_sentences(
-        scope, enrolled=enrolled, rate=rate, reached=reached, reached_prior=reached_prior,
+        scope, enrolled=enrolled, rate=rate, act_rate=act_rate, reached=reached, reached_prior=reached_prior,
         loans=loans, loans_prior=loans_prior, highlight=highlight, eres=eres, staff_now=staff_now,
     )
     standing_header, standing = (community_standing(con, scope, name) if scope.community
@@ -181,7 +183,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     notable = notable_lines(highlight, eres)
     meta = catalog.warehouse_meta(con)
     is_demo = meta.get("demo") == "true" or bool(row is not None and row.get("is_demo"))
-    loaded = loaded_text(con)
+    loaded = loaded_text(con, scope)
     if scope.community:
         subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
     else:
@@ -241,9 +243,9 @@ def staff_detail(staff: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def write_sentences(scope: Scope, *, enrolled, rate, reached, reached_prior, loans, loans_prior,
+def write_sentences(scope: Scope, *, enrolled, rate, act_rate, reached, reached_prior, loans, loans_prior,
                     highlight: pd.DataFrame, eres: pd.DataFrame, staff_now) -> list[str]:
-    """Three to five plain sentences, each written only when its numbers can be stated."""
+    """Three to six plain sentences, each written only when its numbers can be stated."""
     out: list[str] = []
     share, students = w.percent_phrase(rate), w.count_phrase(enrolled)
     if share and students and share.split()[0] in ("nearly", "more") and students.split()[0] in ("nearly", "more"):
@@ -254,11 +256,15 @@ def write_sentences(scope: Scope, *, enrolled, rate, reached, reached_prior, loa
         if not w.missing(reached_prior) and float(reached_prior) > 0:
             text += f": {fmt.count(reached)} students, against {fmt.count(reached_prior)} the year before"
         out.append(w.sentence(text))
+        if not w.missing(act_rate):
+            # Activation and active-user rates side by side: say what each counts.
+            out.append(w.sentence(f"Counting cards used in any year, {fmt.rate(act_rate)} of students have used "
+                                  f"theirs (the activation rate)"))
 
     phrase = w.growth_phrase(loans, loans_prior)
     if phrase:
-        out.append(w.sentence(f"Loans of books, e-books and other items {phrase} on the year before, "
-                              f"to {fmt.count(loans)}"))
+        out.append(w.sentence(f"The library's loans of books, e-books and other items to all its patrons "
+                              f"{phrase} from the year before, to {fmt.count(loans)}"))
 
     if len(highlight):
         h_now, h_prior = highlight["circulation"].iloc[0], highlight["prior_circulation"].iloc[0]
@@ -275,7 +281,7 @@ def write_sentences(scope: Scope, *, enrolled, rate, reached, reached_prior, loa
     staff = w.count_phrase(staff_now)
     if staff and not w.missing(staff_now) and float(staff_now) >= THRESHOLD:
         out.append(w.sentence(f"{staff} teachers and staff hold a library card of their own"))
-    return out[:5]
+    return out[:6]
 
 
 def top_eresource(eres: pd.DataFrame) -> pd.Series | None:
@@ -343,11 +349,13 @@ def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[st
 def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
     parts = [
         "Sources: the library's circulation system and card records; e-resource vendors' usage "
-        "reports (COUNTER Release 5, Total_Item_Requests); enrollment counts supplied by the school district.",
+        "reports (total item requests, COUNTER Release 5 Total_Item_Requests); enrollment counts supplied "
+        "by the school district.",
         f"Definitions: the school year runs July to June. Students reached: enrolled students with at least one "
         f"checkout, login or e-resource use in the year, each counted once. Active-user rate: students reached "
-        f"over students enrolled. Activation rate: students whose card has been used at least once, over "
-        f"students enrolled. Circulation: checkouts and renewals by the program's card holders. Growth: this "
+        f"over students enrolled. Activation rate: students whose card has been used at least once, this year or "
+        f"earlier, over students enrolled. Circulation: checkouts and renewals by all the library's patrons. "
+        f"Growth: this "
         f"year over the year before ({scope.prior_year}), minus one; no growth is given from a zero base.",
         "Cohort position: against the median and quartiles of the communities of the same cohort.",
         f"Counts under {THRESHOLD} are shown as <{THRESHOLD}, and no rate or sentence is built on them.",

@@ -51,12 +51,12 @@ def activation_chart(b: Briefing) -> go.Figure:
         x = pd.to_datetime(part["week_start"]) + shift
         y = pd.to_numeric(part["activation_rate"], errors="coerce") * 100
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=dict(color=color, dash=dash, width=width),
-                                 hovertemplate="%{x|%b %d}: %{y:.1f} %<extra>" + label + "</extra>"))
+                                 hovertemplate="%{x|%b %-d}: %{y:.1f}%<extra>" + label + "</extra>"))
         last = y.dropna()
         if len(last):
             # Labels at the line ends, in the right margin, instead of a legend.
             fig.add_annotation(x=x.loc[last.index[-1]], y=last.iloc[-1],
-                               text=f"<b>{label}</b><br>{last.iloc[-1]:.1f} %",
+                               text=f"<b>{label}</b><br>{fmt.percent(last.iloc[-1])}",
                                showarrow=False, xanchor="left", xshift=4, align="left", font=dict(color=color, size=8))
     start = dt.date(int(year[:4]), 7, 1)
     end = dt.date(int(year[:4]) + 1, 6, 30)
@@ -67,9 +67,9 @@ def activation_chart(b: Briefing) -> go.Figure:
         fig.add_vline(x=pd.Timestamp(when), line=dict(color=MARK, width=1.2, dash="dash"))
         fig.add_annotation(x=pd.Timestamp(when), y=1, yref="paper", xanchor="left", yanchor="top",
                            showarrow=False, align="left", xshift=3, font=dict(color=MARK, size=7.5),
-                           text="<br>".join(textwrap.wrap(f"{c['title']}, from {when:%b} {when.day}", 24)))
+                           text="<br>".join(textwrap.wrap(f"{c['title']}, from {fmt.date(when).rsplit(',', 1)[0]}", 24)))
     _layout(fig, "Students whose card has been used, % of enrolled")
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %", dtick=25)
+    fig.update_yaxes(range=[0, 100], ticksuffix="%", dtick=25)
     fig.update_layout(margin=dict(r=44))
     fig.update_xaxes(range=[pd.Timestamp(start), pd.Timestamp(end)], tickformat="%b", dtick="M2")
     return fig
@@ -101,11 +101,12 @@ def circulation_chart(b: Briefing) -> go.Figure:
         textposition="outside", cliponaxis=False, textfont=dict(size=8, color=INK),
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
-    _layout(fig, f"Circulation growth by format, {b.scope.school_year} on {b.scope.prior_year}")
+    _layout(fig, f"Library circulation growth by format, {b.scope.school_year} {fmt.since(b.scope.prior_year)}")
     # Every bar carries its value, so the value axis is left out; the zero line stays.
     top = max([v for v in values if v > 0], default=10)
     low = min(0, min(values, default=0))
-    fig.update_xaxes(range=[low * 1.4 - top * 0.02, top * 1.32], showticklabels=False, showgrid=False,
+    # A falling format writes its value left of its bar: leave room for it before the labels.
+    fig.update_xaxes(range=[low * 1.4 - top * (0.22 if low < 0 else 0.02), top * 1.32], showticklabels=False, showgrid=False,
                      showline=False, ticks="", zeroline=True, zerolinecolor=GREY)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", showline=False)
     fig.add_annotation(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
@@ -115,6 +116,7 @@ def circulation_chart(b: Briefing) -> go.Figure:
 
 
 TITLES = {"activation": "Activation through the school year", "circulation-by-format": "Circulation growth by format"}
+SHORT_TITLES = {"activation": "Activation chart", "circulation-by-format": "Circulation chart"}
 
 
 def charts(b: Briefing) -> dict[str, go.Figure]:

@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Frame, Image, KeepInFrame, ListFlowable, ListItem,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
-from briefing.content import Briefing
+from briefing.content import NOTABLE_TITLE, Briefing
 from briefing.figures import HEIGHT as CHART_H, WIDTH as CHART_W
 
 PAGE_W, PAGE_H = LETTER
@@ -127,7 +127,7 @@ def tables(b: Briefing) -> Table:
     standing_title = "Where it stands in its cohort" if b.scope.community else "How its communities compare"
     left = small_table(standing_title, b.standing_header, b.standing,
                        [left_w * f for f in (0.22, 0.17, 0.12, 0.26, 0.23)])
-    right = small_table("Lines behind the sentences", b.notable_header, b.notable,
+    right = small_table(NOTABLE_TITLE, b.notable_header, b.notable,
                         [right_w * f for f in (0.43, 0.185, 0.185, 0.20)])
     t = Table([[left, right]], colWidths=[BODY_W * 0.60, BODY_W * 0.40])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),

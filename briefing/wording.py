@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from metrics import formats
 from metrics.formats import missing, percent_change, points_change
 
 ONES = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
@@ -58,11 +59,11 @@ def percent_phrase(share) -> str | None:
 
 def rate_change(current, prior) -> str | None:
     """The change in a rate as shown: in percentage points between the two rates *as
-    displayed* (one decimal), so 9.96 % against 10.04 % is 'unchanged', never 'up'."""
+    displayed* (one decimal), so 9.96% against 10.04% is 'unchanged', never 'up'."""
     points = points_change(current, prior)
     if points is None:
         return None
-    return "unchanged" if points == 0 else f"{points:+.1f} pts"
+    return "unchanged" if points == 0 else formats.points(points)
 
 
 def count_change(current, prior) -> str | None:
@@ -73,7 +74,7 @@ def count_change(current, prior) -> str | None:
     if float(prior) == 0:
         return "new" if float(current) > 0 else "none either year"
     pct = percent_change(current, prior)
-    return "unchanged" if pct == 0 else f"{pct:+,.1f} %"
+    return "unchanged" if pct == 0 else formats.percent(pct, sign=True)
 
 
 def fold_word(times: int) -> str:
@@ -118,7 +119,7 @@ def quarter_position(value, q1, median, q3) -> str | None:
 
 
 def sentence(text: str) -> str:
-    """Capitalise the first letter (phrases start lower-case) and end with a full stop."""
+    """Capitalize the first letter (phrases start lower-case) and end with a full stop."""
     text = text.strip()
     text = text[:1].upper() + text[1:]
     return text if text.endswith(".") else text + "."

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import style
+from metrics import formats
 
 LABEL_ROWS = 4          # campaign labels are stacked on this many rows above the plot
 ROW_HEIGHT = 0.075      # in plot-height units
@@ -31,14 +32,14 @@ def activation_curve(weekly: pd.DataFrame, campaigns: pd.DataFrame | None, year:
             customdata=prior[["week_start", "activated"]].astype(object).to_numpy(),
             mode="lines", name=f"{prior_year} (same weeks a year earlier)",
             line=dict(color=style.PRIOR, width=2, dash="dash"),
-            hovertemplate=f"{prior_year}, week of %{{customdata[0]|%d %b %Y}}<br>%{{y:{style.PCT}}} of enrolled"
+            hovertemplate=f"{prior_year}, week of %{{customdata[0]|%b %-d, %Y}}<br>%{{y:{style.PCT}}} of enrolled"
                           "<br>%{customdata[1]:,} students<extra></extra>",
         ))
     fig.add_trace(go.Scatter(
         x=pd.to_datetime(cur["week_start"]), y=cur["activation_rate"],
         customdata=cur[["activated"]].astype(object).to_numpy(), mode="lines", name=year,
         line=dict(color=style.COLORS[0], width=3),
-        hovertemplate=f"{year}, week of %{{x|%d %b %Y}}<br>%{{y:{style.PCT}}} of enrolled"
+        hovertemplate=f"{year}, week of %{{x|%b %-d, %Y}}<br>%{{y:{style.PCT}}} of enrolled"
                       "<br>%{customdata[0]:,} students<extra></extra>",
     ))
     rows = add_campaigns(fig, campaigns, *_year_bounds(year))
@@ -66,7 +67,7 @@ def add_campaigns(fig: go.Figure, campaigns: pd.DataFrame | None, start: pd.Time
                           line_width=0, layer="below")
         fig.add_shape(type="line", x0=x0, x1=x0, xref="x", y0=0, y1=1 + ROW_HEIGHT * level, yref="paper",
                       line=dict(color="#e07b1a", width=1.5, dash="dot"))
-        when = f"{x0.day} {x0:%b %Y}"
+        when = formats.date(x0)
         fig.add_annotation(x=x0, xref="x", y=1 + ROW_HEIGHT * level, yref="paper", yanchor="bottom",
                            xanchor="left" if x0 < start + (end - start) * 0.7 else "right",
                            text=f"{when}: {style.shorten(row.title, 44)}", hovertext=row.title,
@@ -84,7 +85,7 @@ def rate_bars(df: pd.DataFrame, rate: str, title: str, category_title: str, rate
     labels = [style.wrap(v, 30) for v in df["label"]]
     fig = go.Figure(go.Bar(
         x=df[rate], y=labels, orientation="h", marker_color=style.COLORS[0],
-        text=[f"{v * 100:.1f} %" for v in df[rate]], textposition="outside", cliponaxis=False,
+        text=[formats.rate(v) for v in df[rate]], textposition="outside", cliponaxis=False,
         customdata=df[["enrolled"]].astype(object).to_numpy() if "enrolled" in df else None,
         hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata[0]:,} enrolled" if "enrolled" in df else "")
                       + "<extra></extra>",

@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import style
+from metrics import formats
 
 
 def monthly_lines(df: pd.DataFrame, year: str, prior_year: str, breakdown_title: str) -> go.Figure:
@@ -12,6 +13,7 @@ def monthly_lines(df: pd.DataFrame, year: str, prior_year: str, breakdown_title:
     title = f"Monthly circulation by {breakdown_title.lower()}, {prior_year} and {year}"
     if df.empty:
         return style.empty(title, "No circulation in these two years.")
+    df = df.assign(label=df["label"].map(formats.label))   # platform codes in plain words
     fig = style.monthly_lines(df, "label", "circulation", "checkouts and renewals", year)
     style.layout(fig, title, "Month", "Checkouts and renewals per month", legend_title=breakdown_title)
     fig.update_yaxes(tickformat=style.COUNT, rangemode="tozero")
@@ -21,20 +23,20 @@ def monthly_lines(df: pd.DataFrame, year: str, prior_year: str, breakdown_title:
 def growth_bars(df: pd.DataFrame, year: str, prior_year: str, breakdown_title: str) -> go.Figure:
     """Circulation growth on the year before per category, largest first; categories without a
     base the year before (or hidden as small) are left out rather than shown as infinite."""
-    title = f"Circulation growth by {breakdown_title.lower()}, {year} on {prior_year}"
+    title = f"Circulation growth by {breakdown_title.lower()}, {year} {formats.since(prior_year)}"
     shown = df.dropna(subset=["growth"]).sort_values("growth", ascending=False)
     if shown.empty:
         return style.empty(title, f"No growth to show: nothing comparable in {prior_year}.")
-    labels = [style.wrap(v, 44) for v in shown["label"]]
+    labels = [style.wrap(formats.label(v), 44) for v in shown["label"]]
     fig = go.Figure(go.Bar(
         x=shown["growth"], y=labels, orientation="h",
         marker_color=[style.COLORS[0] if g >= 0 else style.COLORS[3] for g in shown["growth"]],
-        text=[f"{g * 100:+,.1f} %" for g in shown["growth"]], textposition="outside", cliponaxis=False,
+        text=[formats.growth(g) for g in shown["growth"]], textposition="outside", cliponaxis=False,
         customdata=shown[["circulation", "prior_circulation"]].astype(object).to_numpy(),
         hovertemplate=f"%{{y}}<br>%{{x:{style.GROWTH}}}: %{{customdata[1]:,}} in {prior_year} → "
                       f"%{{customdata[0]:,}} in {year}<extra></extra>",
     ))
-    style.layout(fig, title, f"Change in circulation on {prior_year} (%)", breakdown_title,
+    style.layout(fig, title, f"Change in circulation {formats.since(prior_year)} (%)", breakdown_title,
                  height=max(260, 100 + 30 * len(shown)))
     lo, hi = float(min(shown["growth"].min(), 0)), float(max(shown["growth"].max(), 0))
     pad = (hi - lo) * 0.2 or 0.1

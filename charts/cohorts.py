@@ -7,11 +7,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts import style
+from metrics import formats
 
 METRICS = {
     "activation_rate": ("Activation rate", "Students activated (% of enrolled)", style.PCT, style.PCT_AXIS),
     "active_user_rate": ("Active-user rate", "Active students (% of enrolled)", style.PCT, style.PCT_AXIS),
-    "circulation_growth": ("Circulation growth", "Change in circulation on the year before (%)", style.GROWTH, style.GROWTH_AXIS),
+    "circulation_growth": ("Circulation growth", "Change in circulation from the year before (%)", style.GROWTH, style.GROWTH_AXIS),
 }
 
 
@@ -54,7 +55,7 @@ def distribution(table: pd.DataFrame, metric: str, highlight: str | None = None)
 
 
 def _fmt(v: float, fmt: str) -> str:
-    return f"{v * 100:+,.1f} %" if fmt == style.GROWTH else f"{v * 100:.1f} %"
+    return formats.growth(v) if fmt == style.GROWTH else formats.rate(v)
 
 
 def comparison(cmp: pd.DataFrame, community: str) -> go.Figure:
@@ -96,7 +97,7 @@ def comparison(cmp: pd.DataFrame, community: str) -> go.Figure:
 
 
 def survey(df: pd.DataFrame, wave: str) -> go.Figure:
-    """Share of communities answering yes per question, with the Wilson 95 % interval and n."""
+    """Share of communities answering yes per question, with the Wilson 95% interval and n."""
     title = f"Survey, {wave}: share of communities answering yes"
     df = df.dropna(subset=["share_yes"]).sort_values("share_yes", ascending=False)
     if df.empty:
@@ -108,14 +109,14 @@ def survey(df: pd.DataFrame, wave: str) -> go.Figure:
                      arrayminus=df["share_yes"] - df["ci_low"], color="#333333", thickness=1.5, width=6),
         customdata=df[["yes", "n", "ci_low", "ci_high"]].astype(object).to_numpy(),
         hovertemplate="%{y}<br>%{x:.1%} yes (%{customdata[0]} of %{customdata[1]} communities)"
-                      "<br>95 % interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
+                      "<br>95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
     ))
     # Each share and its n is written just past the interval's upper end, so that text and
     # whisker never overlap.
     for label, p, n, high in zip(labels, df["share_yes"], df["n"], df["ci_high"]):
-        fig.add_annotation(x=high, y=label, text=f"<b>{p * 100:.1f} %</b> (n = {n})", showarrow=False,
+        fig.add_annotation(x=high, y=label, text=f"<b>{formats.rate(p)}</b> (n = {n})", showarrow=False,
                            xanchor="left", xshift=8, font=dict(size=13))
-    style.layout(fig, title, "Communities answering yes (%), with 95 % Wilson interval", "",
+    style.layout(fig, title, "Communities answering yes (%), with 95% Wilson interval", "",
                  height=140 + 64 * len(df))
     fig.update_xaxes(tickformat=style.PCT_AXIS, range=[0, 1.2], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0])
     fig.update_yaxes(autorange="reversed")

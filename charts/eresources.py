@@ -5,15 +5,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import style
+from metrics import formats
 
 
 def usage_lines(df: pd.DataFrame, metric_type: str, year: str, prior_year: str, log_scale: bool = False) -> go.Figure:
     """Monthly usage of one COUNTER metric per platform over the year before and the year."""
-    title = f"{metric_type.replace('_', ' ')} per month by platform, {prior_year} and {year}"
+    name = formats.counter_metric(metric_type)
+    title = f"{name} per month by platform, {prior_year} and {year}"
     if df.empty:
-        return style.empty(title, f"No {metric_type} reported for these two years.")
-    fig = style.monthly_lines(df, "platform", "usage", metric_type, year, sort=True)
-    style.layout(fig, title, "Month", f"{metric_type} per month" + (" (log scale)" if log_scale else ""),
+        return style.empty(title, f"No {name.lower()} reported for these two years.")
+    fig = style.monthly_lines(df, "platform", "usage", name.lower(), year, sort=True)
+    style.layout(fig, title, "Month", f"{name} per month" + (" (log scale)" if log_scale else ""),
                  legend_title="Platform")
     fig.update_yaxes(tickformat=style.COUNT, type="log" if log_scale else "linear",
                      rangemode="normal" if log_scale else "tozero")
@@ -22,10 +24,11 @@ def usage_lines(df: pd.DataFrame, metric_type: str, year: str, prior_year: str, 
 
 def year_on_year(df: pd.DataFrame, metric_type: str, year: str, prior_year: str) -> go.Figure:
     """Per platform, the year before and the year side by side, growth written above."""
-    title = f"{metric_type.replace('_', ' ')}: {year} against {prior_year}, by platform"
+    name = formats.counter_metric(metric_type)
+    title = f"{name}: {year} against {prior_year}, by platform"
     df = df[df["metric_type"] == metric_type].sort_values("platform")
     if df.empty:
-        return style.empty(title, f"No {metric_type} reported.")
+        return style.empty(title, f"No {name.lower()} reported.")
     fig = go.Figure()
     for col, name, color in [("prior_usage", prior_year, style.PRIOR), ("usage", year, style.COLORS[0])]:
         values = df[col].astype("Float64")
@@ -37,7 +40,7 @@ def year_on_year(df: pd.DataFrame, metric_type: str, year: str, prior_year: str)
     top = float(pd.concat([df["usage"], df["prior_usage"]]).astype("Float64").fillna(0).max() or 1)
     for row in df.itertuples():
         if pd.notna(row.growth):
-            fig.add_annotation(x=row.platform, y=top * 1.2, text=f"<b>{row.growth * 100:+,.1f} %</b>",
+            fig.add_annotation(x=row.platform, y=top * 1.2, text=f"<b>{formats.growth(row.growth)}</b>",
                                showarrow=False, font=dict(size=13, color=style.COLORS[3] if row.growth < 0 else "#1b5e20"))
     style.layout(fig, title, "Platform", "Count in the school year", height=440, legend_title="School year")
     fig.update_layout(barmode="group")

@@ -115,7 +115,7 @@ def parse(params: Mapping[str, str], communities: Mapping[str, str], cohorts: li
 def scope_label(key: str, communities: Mapping[str, str], cohort_sizes: Mapping[int, int] | None = None) -> str:
     """How a scope key reads in the picker and in page captions."""
     if key == PROGRAM:
-        return "All communities (whole program)"
+        return "All communities"
     kind, value = key.split(":", 1)
     if kind == "cohort":
         n = (cohort_sizes or {}).get(int(value))

@@ -21,8 +21,8 @@ DEMO_NOTE = ("**Demo data.** Every figure here is synthetic: calibrated to the p
 
 # Kinds beyond metrics.formats' own: dates as dates, not midnight timestamps.
 FORMAT = {**formats.FORMAT,
-          "date": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}",
-          "datetime": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"}
+          "date": lambda v: "" if formats.missing_date(v) else formats.date(v),
+          "datetime": lambda v: "" if formats.missing_date(v) else formats.datetime(v)}
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -68,11 +68,22 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     styler = shown.style
     for col, head in zip(columns, headers):
         kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
-        styler = styler.format(FORMAT[kind], subset=[head])
+        if kind in ("text", "date", "datetime") and shown[head].isna().any():
+            # The grid draws a missing cell as "None" whatever the styler says: such a column
+            # is shown as its formatted text, "–" where there is nothing (an open end date).
+            shown[head] = [("–" if formats.missing_date(v) else FORMAT[kind](v)) for v in shown[head]]
+            kind = "text"
+        # A missing cell reads "–": an empty display string would let the grid show "None".
+        styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
         hidden = marks(df.reset_index(drop=True), col)   # "<10", or "suppressed" for a complementary cell
         for mark in hidden.dropna().unique():
             rows = hidden[hidden == mark].index
             styler = styler.format(lambda _v, mark=mark: mark, subset=pd.IndexSlice[rows, [head]])
+    if shown.empty:
+        # An empty grid draws its "empty" notice taller than a header row, under the button:
+        # say it in words instead, and offer no file of nothing.
+        st.caption("Nothing here yet.")
+        return
     if height == "auto" and len(shown) <= 20:
         height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
     st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")

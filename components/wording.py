@@ -14,13 +14,13 @@ from metrics.suppression import NO_DATA
 
 @dataclass(frozen=True)
 class Change:
-    delta: str | None   # for st.metric, e.g. "+3.4 pts" or "+0.8 %"; None when there is none
-    phrase: str         # for a sentence, e.g. "up 3.4 points on 2014-15"
+    delta: str | None   # for st.metric, e.g. "+3.4 pts" or "+0.8%"; None when there is none
+    phrase: str         # for a sentence, e.g. "up 3.4 points from 2014-15"
 
 
 def change(value, prior, kind: str, prior_year: str, prior_available: bool = True) -> Change:
     """The change from prior to value. kind 'rate' (shares 0-1) compares in percentage
-    points; 'count' and 'ratio' compare in per cent."""
+    points; 'count' and 'ratio' compare in percent."""
     if not prior_available:
         return Change(None, f"no figures for {prior_year} to compare with")
     if formats.missing(value) or formats.missing(prior):
@@ -28,19 +28,19 @@ def change(value, prior, kind: str, prior_year: str, prior_available: bool = Tru
     if kind == "rate":
         points = formats.points_change(value, prior)
         if points == 0:
-            return Change("±0.0 pts", f"unchanged on {prior_year}")
+            return Change("±0.0 pts", f"unchanged {formats.since(prior_year)}")
         word = "up" if points > 0 else "down"
         unit = "point" if abs(points) == 1 else "points"
-        return Change(f"{points:+.1f} pts", f"{word} {abs(points):.1f} {unit} on {prior_year}")
+        return Change(formats.points(points), f"{word} {abs(points):.1f} {unit} {formats.since(prior_year)}")
     if float(prior) == 0:
         if float(value) == 0:
             return Change(None, f"none in {prior_year} either")
         return Change(None, f"new this year (none in {prior_year})")
     pct = formats.percent_change(value, prior)
     if pct == 0:
-        return Change("±0.0 %", f"unchanged on {prior_year}")
+        return Change("±0.0%", f"unchanged {formats.since(prior_year)}")
     word = "up" if pct > 0 else "down"
-    return Change(f"{pct:+,.1f} %", f"{word} {abs(pct):,.1f} % on {prior_year}")
+    return Change(formats.percent(pct, sign=True), f"{word} {formats.percent(abs(pct))} {formats.since(prior_year)}")
 
 
 @dataclass(frozen=True)
@@ -80,31 +80,33 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     share = _share(cur.get("cards"), cur.get("enrolled"))
     tiles.append(Tile("Student cards issued", _shown(cur.get("cards"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('cards'), 'count')} enrolled students held a library card"
-                               + (f" ({share} of enrolment)" if share else ""), c),
+                               + (f" ({share} of enrollment)" if share else ""), c),
                       "Student cards held at the end of the school year."))
     c = ch("activation_rate", "rate")
     tiles.append(Tile("Activation rate", _shown(cur.get("activation_rate"), "rate"), c.delta,
                       sentence(f"{_shown(cur.get('activation_rate'), 'rate')} of enrolled students had used their "
-                               f"card at least once by the end of {year}", c),
-                      "Students whose card has been used at least once (checkout, login or e-resource login) "
-                      "over students enrolled."))
+                               f"card at least once, this year or earlier, by the end of {year}", c),
+                      "Students whose card has been used at least once (checkout, login or e-resource login), "
+                      "in this or an earlier year, over students enrolled. " + formats.RATES_EXPLAINED))
     c = ch("active_user_rate", "rate")
     active = cur.get("active")
     tiles.append(Tile("Active-user rate", _shown(cur.get("active_user_rate"), "rate"), c.delta,
                       sentence(f"{_shown(cur.get('active_user_rate'), 'rate')} of enrolled students "
                                f"({_shown(active, 'count')}) used their card this year", c),
                       "Students with at least one interaction in the school year, each counted once across "
-                      "every platform, over students enrolled."))
+                      "every platform, over students enrolled. " + formats.RATES_EXPLAINED))
     c = ch("circulation", "count")
     per = cur.get("per_student")
-    tiles.append(Tile("Circulation", _shown(cur.get("circulation"), "count"), c.delta,
-                      sentence(f"Card holders borrowed or renewed {_shown(cur.get('circulation'), 'count')} items"
+    tiles.append(Tile("Library circulation", _shown(cur.get("circulation"), "count"), c.delta,
+                      sentence(f"The library lent or renewed {_shown(cur.get('circulation'), 'count')} items to "
+                               "all its patrons"
                                + ("" if formats.missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
-                      "Checkouts plus renewals, print and digital, in the school year."))
+                      formats.CIRCULATION_DEFINITION))
     c = ch("eresource_use", "count")
     tiles.append(Tile("E-resource use", _shown(cur.get("eresource_use"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('eresource_use'), 'count')} e-resource item requests were made", c),
-                      "COUNTER Total_Item_Requests summed over platforms (one report type per platform)."))
+                      "Total item requests (COUNTER Release 5 Total_Item_Requests) summed over platforms, one "
+                      "report type per platform."))
     c = ch("staff_cards", "count")
     tiles.append(Tile("Teacher and staff cards", _shown(cur.get("staff_cards"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('staff_cards'), 'count')} teachers and staff held a library card", c),
@@ -119,3 +121,19 @@ def _share(part, whole) -> str | None:
     if formats.missing(part) or formats.missing(whole) or float(whole) == 0:
         return None
     return formats.rate(float(part) / float(whole))
+
+
+def school_types_note(types_by_year: dict[str, list[str]], year: str) -> str | None:
+    """Why the district/charter split may be one bar: a school type that has students only in
+    later years joins then ('Only district schools had students enrolled in 2015-16; charter
+    schools join in 2016-17.'). types_by_year: school year -> school types with students."""
+    now = set(types_by_year.get(year, []))
+    if len(now) != 1:
+        return None
+    later = sorted(y for y in types_by_year if y > year and set(types_by_year[y]) - now)
+    only = next(iter(now))
+    note = f"Only {only} schools had students enrolled in {year}"
+    if later:
+        joins = sorted(set(types_by_year[later[0]]) - now)
+        note += f"; {' and '.join(joins)} schools join in {later[0]}"
+    return note + "."

@@ -1,4 +1,10 @@
-"""Circulation (checkouts plus renewals) by format, audience, fiction/non-fiction and platform."""
+"""Circulation (checkouts plus renewals) by format, audience, fiction/non-fiction and platform.
+
+Circulation is the library's whole circulation, as its director reports it: loans by every
+patron. The program's student, teacher and staff cards come as loan-level rows (`circulation`),
+everyone else's loans as the library system's monthly counts (`circulation_monthly`); the
+rollups add both. Who reached how many students is told by activation and active users.
+"""
 from __future__ import annotations
 
 import duckdb
@@ -90,8 +96,8 @@ ORDER BY e.school_year
 
 
 def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Circulation per enrolled student: all circulation by the program's card holders in the
-    school year (and the year before) over students enrolled."""
+    """Library circulation per enrolled student: the library's whole circulation in the school
+    year (and the year before) over students enrolled."""
     check(con, scope)
     df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params())
     circ = hide_circulation(con, scope, df, "all", {"circulation": "school_year"})

@@ -32,7 +32,7 @@ ORDER BY wave, question_id
 
 def survey_indicators(con: duckdb.DuckDBPyConnection, scope: Scope, wave: str | None = None) -> pd.DataFrame:
     """Survey indicator: share of responding communities answering yes, with n (communities
-    that answered the question) and a Wilson 95 % interval. Scoped to a cohort; a community
+    that answered the question) and a Wilson 95% interval. Scoped to a cohort; a community
     sees its own cohort's aggregate. Missing share and interval when nobody answered."""
     check(con, scope)
     return run(con, SURVEY_INDICATORS_SQL, {**scope.params(), "wave": wave, "z": Z95})

@@ -3,23 +3,29 @@ import streamlit as st
 
 import charts
 import components as ui
+from components.wording import school_types_note
+from metrics import formats
 
 view = ui.current_view()
 scope = view.scope
 ui.header("Activation", view,
-          "A card is *activated* by its first use of any kind: a checkout, a website or catalogue "
+          "A card is *activated* by its first use of any kind: a checkout, a website or catalog "
           "login, or an e-resource login. Rates are over students **enrolled**; the tables also give "
-          "the rate over cards issued.")
+          "the rate over cards issued. " + formats.RATES_EXPLAINED)
 
 weekly = ui.metric("activation_by_week", scope)
 campaigns = ui.catalog("campaigns", scope.community)
 ui.chart(charts.activation_curve(weekly, campaigns, view.year, view.prior_year), key="activation-curve")
+this_year = weekly[weekly["school_year"] == view.year].sort_values("week_start")
+start_note = formats.activation_start(view.year, this_year["activation_rate"].iloc[0]) if len(this_year) else None
+if start_note:
+    st.caption(start_note)
 shown = campaigns.assign(start_date=campaigns["start_date"].astype("datetime64[ns]"))
 in_year = shown[shown["start_date"].dt.strftime("%Y-%m-%d").between(f"{view.year[:4]}-07-01",
                                                                     f"{int(view.year[:4]) + 1}-06-30")]
 if not in_year.empty:
     st.caption("Marked on the timeline: " + "; ".join(
-        f"{r.start_date:%-d %b %Y} {r.title}" for r in in_year.itertuples()) + ".")
+        f"{formats.date(r.start_date)}, {r.title}" for r in in_year.itertuples()) + ".")
 
 RATE_COLUMNS = ["label", "enrolled", "cards", "activated", "activation_rate", "activation_rate_of_cards"]
 
@@ -49,9 +55,11 @@ ui.table(grades, RATE_COLUMNS, key="by-grade", file_name=ui.file_name(view, "act
          labels={"label": "Grade"})
 
 
-def split(title: str, by: str, what: str, heading: str) -> None:
+def split(title: str, by: str, what: str, heading: str, note: str | None = None) -> None:
     st.subheader(title)
     df = ui.metric("activation_rate", scope, by=by)
+    if note:
+        st.caption(note)
     ui.chart(charts.rate_bars(df, "activation_rate", f"Activation rate by {what}, {view.year}", heading,
                               "Students activated (% of enrolled)"), key=f"{by}-chart")
     ui.table(df, ["label", "enrolled", "activated", "activation_rate"], key=by, file_name=ui.file_name(view, f"activation {what}"), labels={"label": heading, "activation_rate": "Activation rate"})
@@ -59,6 +67,8 @@ def split(title: str, by: str, what: str, heading: str) -> None:
 
 left, right = st.columns(2)
 with left:
-    split("District and charter schools", "school_type", "school type", "School type")
+    split("District and charter schools", "school_type", "school type", "School type",
+          school_types_note({y: ui.metric("activation_rate", scope.replace(school_year=y),
+                                          by="school_type")["key"].tolist() for y in view.years}, view.year))
 with right:
     split("Title I and other schools", "title_i", "Title I status", "Title I status")

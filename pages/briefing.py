@@ -31,8 +31,9 @@ def make(_con, version: str, year: str, community: str | None, cohort: int | Non
         preview = render.pdf_pages_png(files[pdf_name], dpi=110)
     except RuntimeError:  # no pdftoppm: the page lays the content out itself below
         preview = []
-    labels = {pdf_name: "PDF (one page, US Letter)", f"{b.file_stem()}.pptx": "PowerPoint (two slides)"}
-    labels.update({f"{b.file_stem()}-{k}.png": f"Chart: {t.lower()} (PNG)" for k, t in figures.TITLES.items()})
+    # Short labels: the download column is narrow, and a cut label hides what the file is.
+    labels = {pdf_name: "PDF, one page", f"{b.file_stem()}.pptx": "PowerPoint, 2 slides"}
+    labels.update({f"{b.file_stem()}-{k}.png": f"{t} (PNG)" for k, t in figures.SHORT_TITLES.items()})
     return {"files": files, "labels": labels, "preview": preview, "charts": all(pngs.values())}
 
 
@@ -47,7 +48,7 @@ if not made["charts"]:
                "package; `make run` installs it). The PDF and slides carry a note in their place.",
                icon=":material/warning:")
 
-page, side = st.columns([3, 1], gap="large")
+page, side = st.columns([5, 2], gap="large")
 with side:
     st.subheader("Download")
     for name, data in made["files"].items():

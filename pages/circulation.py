@@ -9,8 +9,8 @@ from metrics import formats
 
 view = ui.current_view()
 scope = view.scope
-ui.header("Circulation", view, "Circulation counts checkouts plus renewals by the program's card holders, "
-          "print and digital. Growth compares the school year with the year before.")
+ui.header("Circulation", view, formats.CIRCULATION_DEFINITION + " Growth compares the school year with the "
+          "year before.")
 
 BREAKDOWNS = {"format": "Format", "audience": "Audience", "fiction": "Fiction or non-fiction",
               "platform": "Platform", "all": "All circulation"}
@@ -22,14 +22,14 @@ cols = st.columns(3)
 for col, year in zip(cols, [view.year, view.prior_year]):
     if year in per_student.index:
         row = per_student.loc[year]
-        col.metric(f"Circulation per enrolled student, {year}", formats.ratio(row["per_student"]),
-                   help=f"{formats.count(row['circulation'])} checkouts and renewals over "
+        col.metric(f"Circulation per student, {year}", formats.ratio(row["per_student"]),
+                   help=f"{formats.count(row['circulation'])} checkouts and renewals by all patrons over "
                         f"{formats.count(row['enrolled'])} students enrolled.", border=True)
 growth_all = ui.metric("circulation_growth", scope, by="all")
 if len(growth_all):
     cols[2].metric(f"Circulation, {view.year}", formats.count(growth_all["circulation"].iloc[0]),
                    delta=None if growth_all["growth"].isna().iloc[0] else formats.growth(growth_all["growth"].iloc[0]),
-                   help=f"Change on {view.prior_year}.", border=True)
+                   help=f"Change {formats.since(view.prior_year)}.", border=True)
 
 
 @st.fragment
@@ -43,14 +43,14 @@ def monthly() -> None:
 
 @st.fragment
 def growth() -> None:
-    st.subheader(f"Growth on {view.prior_year}")
+    st.subheader(f"Growth {formats.since(view.prior_year)}")
     st.caption("Pick *Audience, fiction, format and platform* to see, for example, juvenile non-fiction "
                "e-books on OverDrive; narrow it with the filters.")
     by = st.selectbox("Break down by", list(DETAIL), format_func=DETAIL.get, key="circ_growth_by")
     options = {f: ui.metric("circulation_growth", scope, by=f)["label"].dropna().tolist() for f in FILTERS}
     filters = {}
     for col, (f, name) in zip(st.columns(len(FILTERS)), FILTERS.items()):
-        filters[f] = col.selectbox(name, [None, *options[f]], format_func=lambda v: "All" if v is None else v,
+        filters[f] = col.selectbox(name, [None, *options[f]], format_func=lambda v: "All" if v is None else formats.label(v),
                                    key=f"circ_filter_{f}")
     narrowed = dataclasses.replace(scope, **filters)
     df = ui.metric("circulation_growth", narrowed, by=by)

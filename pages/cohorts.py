@@ -37,6 +37,7 @@ def comparison(community: str, name: str) -> None:
         shown[col] = [formats.growth(v) if m == "circulation_growth" else formats.rate(v)
                       for m, v in zip(cmp["metric"], cmp[col])]
     text = {c: "text" for c in ("value", "q1", "median", "q3")}
+    st.caption(formats.RATES_EXPLAINED)
     ui.table(shown, ["label", "value", "q1", "median", "q3", "n"], key="comparison",
              file_name=f"{community} against cohort {view.year}", kinds=text,
              labels={"label": "Measure", "value": name, "q1": "Cohort Q1",
@@ -46,7 +47,8 @@ def comparison(community: str, name: str) -> None:
 if view.viewer.sees_everything:
     st.subheader("Every community")
     table = ui.metric("community_table", scope)
-    st.caption(f"{len(table)} communities. Click a column header to sort.")
+    st.caption(f"{len(table)} communities. Click a column header to sort. {formats.RATES_EXPLAINED} "
+               "Circulation growth is the library's whole circulation against the year before.")
     ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
              labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"},
              height=420)
@@ -89,6 +91,6 @@ with ui.unless_denied("Survey indicators"):
         ui.chart(charts.survey(answers, wave), key="survey-chart")
         ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
                  file_name=ui.file_name(view, "survey indicators"),
-                 labels={"question": "Question", "n": "n", "ci_low": "95 % low", "ci_high": "95 % high"})
+                 labels={"question": "Question", "n": "n", "ci_low": "95% low", "ci_high": "95% high"})
         st.caption("Share of responding communities answering yes; n is the number of communities that "
-                   "answered; the interval is a Wilson 95 % interval.")
+                   "answered; the interval is a Wilson 95% interval.")

@@ -29,13 +29,12 @@ cols = st.columns(4)
 cols[0].metric("Communities", formats.count(len(communities)), border=True)
 cols[1].metric("School years", formats.count(len(view.years)), border=True,
                help=", ".join(view.years))
-last = log["loaded_at"].max() if len(log) else None
-never = last is None or pd.isna(last)
-cols[2].metric("Last load", "never" if never else f"{pd.Timestamp(last):%-d %b %Y}", border=True,
-               help=None if never else f"{pd.Timestamp(last):%Y-%m-%d %H:%M}, load {log['load_id'].iloc[0]}")
+cols[2].metric("Data last loaded", formats.last_loaded(log), border=True,
+               help=None if log.empty else f"Load {log['load_id'].iloc[0]}, the newest in the load log below.")
 published = meta.get("published_at")
-cols[3].metric("Warehouse published", f"{pd.Timestamp(published):%-d %b %Y}" if published else "–", border=True,
-               help=f"{published} (UTC), version {meta.get('version', '?')}")
+cols[3].metric("Warehouse published", formats.date(published) if published else "–", border=True,
+               help=f"When this copy of the warehouse was written (version {meta.get('version', '?')}), "
+                    "after its last load or rebuild.")
 
 st.subheader("Communities")
 shown = communities.assign(demo=communities["is_demo"].map({True: "demo", False: "loaded"}).fillna("loaded"))

@@ -7,9 +7,9 @@ from metrics import formats
 
 view = ui.current_view()
 scope = view.scope
-ui.header("E-resources", view, "Usage as the vendors report it, with COUNTER Release 5 metric names where "
-          "supplied. Figures are never added across metrics or report types: each platform's metric "
-          "stands on its own.")
+ui.header("E-resources", view, "Usage as the vendors report it (COUNTER Release 5 where supplied), the "
+          "library's whole use of each platform. Figures are never added across metrics or report types: "
+          "each platform's metric stands on its own.")
 
 growth = ui.metric("eresource_growth", scope)
 metric_types = sorted(growth["metric_type"].dropna().unique().tolist(),
@@ -19,8 +19,9 @@ per_active = ui.metric("eresource_per_active_student", scope)
 if len(per_active):
     row = per_active.iloc[0]
     st.metric(f"Item requests per active student, {view.year}", formats.ratio(row["per_student"]),
-              help=f"{formats.count(row['usage'])} Total_Item_Requests over {formats.count(row['active'])} "
-                   "students with at least one interaction in the year.", border=True, width=320)
+              help=f"{formats.count(row['usage'])} total item requests (COUNTER Total_Item_Requests) over "
+                   f"{formats.count(row['active'])} students with at least one interaction in the year.",
+              border=True, width=320)
 
 
 @st.fragment
@@ -29,9 +30,11 @@ def by_metric() -> None:
         st.info(f"No e-resource usage is loaded for {view.year} or {view.prior_year}.")
         return
     left, right = st.columns([2, 1])
-    metric_type = left.selectbox("COUNTER metric", metric_types, key="eres_metric",
-                                 help="Total_Item_Requests counts every request for an item; "
-                                      "Unique_Item_Requests counts an item once per session.")
+    metric_type = left.selectbox("Usage measure", metric_types, key="eres_metric",
+                                 format_func=formats.counter_metric,
+                                 help="Total item requests (COUNTER Total_Item_Requests) counts every request "
+                                      "for an item; unique item requests (Unique_Item_Requests) counts an item "
+                                      "once per session. " + " ".join(formats.counter_help(m) for m in metric_types))
     log_scale = right.toggle("Logarithmic scale", key="eres_log",
                              help="Shows small platforms' changes next to large ones.")
     monthly = ui.metric("eresource_usage_by_month", scope, metric_type=metric_type)
@@ -41,20 +44,24 @@ def by_metric() -> None:
 
 by_metric()
 
-st.subheader(f"Growth on {view.prior_year}, every platform and metric")
-ui.table(growth, ["platform", "metric_type", "usage", "prior_usage", "growth"], key="eres-growth",
+st.subheader(f"Growth {formats.since(view.prior_year)}, every platform and measure")
+ui.table(growth.assign(measure=growth["metric_type"].map(formats.counter_metric)),
+         ["platform", "measure", "usage", "prior_usage", "growth", "metric_type"], key="eres-growth",
          file_name=ui.file_name(view, "e-resource growth"),
-         labels={"platform": "Platform", "metric_type": "COUNTER metric", "usage": f"Usage {view.year}",
-                 "prior_usage": f"Usage {view.prior_year}"})
+         labels={"platform": "Platform", "measure": "Usage measure", "metric_type": "COUNTER name",
+                 "usage": f"Usage {view.year}", "prior_usage": f"Usage {view.prior_year}"})
 no_use = growth[growth["reported"] & (growth["usage"] == 0)]
 if len(no_use):
     st.caption(f"No use in {view.year} (the vendor reported no usage): " + "; ".join(
-        f"{row.platform} ({row.metric_type})" for row in no_use.itertuples()) + ".")
+        f"{ui.plain(row.platform)} ({formats.counter_metric(row.metric_type).lower()})"
+        for row in no_use.itertuples()) + ".")
 no_data = growth[~growth["reported"]]
 if len(no_data):
     st.caption(f"No data loaded for {view.year} (usage shows 0): " + "; ".join(
-        f"{row.platform} ({row.metric_type})" for row in no_data.itertuples()) + ".")
+        f"{ui.plain(row.platform)} ({formats.counter_metric(row.metric_type).lower()})"
+        for row in no_data.itertuples()) + ".")
 jumps = growth[growth["growth"] >= 9].drop_duplicates("platform")
 for row in jumps.itertuples():
-    st.caption(f"{ui.plain(row.platform)}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} {row.metric_type}, "
+    st.caption(f"{ui.plain(row.platform)}: {formats.count(row.prior_usage)} → {formats.count(row.usage)} "
+               f"{formats.counter_metric(row.metric_type).lower()}, "
                f"{formats.growth(row.growth)}: {row.usage / row.prior_usage:,.1f} times the year before.")

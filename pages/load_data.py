@@ -365,7 +365,7 @@ else:
         for r in undoable.itertuples():
             c1, c2 = st.columns([5, 1], vertical_alignment="center")
             c1.write(f"Load {r.load_id} · {r.source} · {r.file_name or ''} · {r.community or 'all'} · "
-                     f"{pd.Timestamp(r.loaded_at):%Y-%m-%d %H:%M} · {formats.count(r.rows_loaded)} rows")
+                     f"{formats.datetime(r.loaded_at)} · {formats.count(r.rows_loaded)} rows")
             if c2.button("Undo", key=f"ld_undo_{r.load_id}", icon=":material/undo:"):
                 st.session_state["ld_confirm"] = int(r.load_id)
     pending = st.session_state.get("ld_confirm")
@@ -392,7 +392,7 @@ st.subheader("4. Item-type code mapping")
 if not slugs:
     st.stop()
 map_for = community
-st.markdown(f"How **{ui.plain(names.get(map_for, map_for))}**'s ILS codes (item types, collection codes) count: format, "
+st.markdown(f"How **{ui.plain(names.get(map_for, map_for))}**'s library catalog (ILS) codes (item types, collection codes) count: format, "
             "audience, fiction or non-fiction, platform. Circulation files are checked against it; a code "
             "not listed here is reported, never dropped.")
 mapping = annotations.code_mapping(map_for, WAREHOUSE) if map_for else pd.DataFrame(columns=annotations.MAP_COLUMNS)
@@ -414,11 +414,11 @@ layout_map = LAYOUTS["code_map"]
 edited = st.data_editor(
     mapping, num_rows="add", hide_index=True, key=f"ld_map_{map_for}", width="stretch",
     column_config={
-        "code": st.column_config.TextColumn("Code", required=True, help="As the ILS writes it (case is ignored)."),
+        "code": st.column_config.TextColumn("Code", required=True, help="As the library catalog (ILS) writes it (case is ignored)."),
         "format": st.column_config.SelectboxColumn("Format", options=_values("format"), required=True),
         "audience": st.column_config.SelectboxColumn("Audience", options=_values("audience"), required=True),
         "fiction": st.column_config.SelectboxColumn("Fiction", options=_values("fiction"), required=True),
-        "platform": st.column_config.TextColumn("Platform", help="ILS, OverDrive, hoopla, ... (default ILS)"),
+        "platform": st.column_config.TextColumn("Platform", help="The library catalog (ILS), OverDrive, hoopla, ...: the code, as in the files (default: ILS, the library catalog)"),
     })
 st.caption("Change a row or add rows at the bottom, then save. To retire a code, map it to what it now "
            "means; codes are never deleted, so older loads keep their meaning. The same mapping loads from a "
@@ -478,7 +478,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
                           index=years[::-1].index(view.year) if view.year in years else 0)
     t_metric = st.selectbox("Metric", list(annotations.TARGET_METRICS), key="ld_t_metric",
                             format_func=lambda m: annotations.TARGET_METRICS[m][0])
-    t_value = st.number_input("Target (for a rate, in per cent)", min_value=0.0, value=None, step=1.0,
+    t_value = st.number_input("Target (for a rate, in percent)", min_value=0.0, value=None, step=1.0,
                               key="ld_t_value", placeholder="e.g. 85")
     if st.form_submit_button("Save target", icon=":material/flag:"):
         try:
@@ -486,7 +486,7 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
                 raise annotations.EntryError("The target value is empty; enter a number.")
             rate = annotations.TARGET_METRICS[t_metric][1] == "rate"
             if rate and t_value > 100:
-                raise annotations.EntryError(f"A rate target of {t_value:g} % is impossible; enter 0 to 100.")
+                raise annotations.EntryError(f"A rate target of {t_value:g}% is impossible; enter 0 to 100.")
             lid = annotations.add_target(t_who, t_year, t_metric, t_value / 100 if rate else t_value,
                                          path=WAREHOUSE, loaded_by=_who())
             ui.record_change("target", community=t_who, load=lid, school_year=t_year, metric=t_metric)
@@ -494,15 +494,15 @@ with cright, st.form("ld_target", clear_on_submit=False, border=True):
         except annotations.EntryError as err:
             st.error(str(err))
 
-tl, tr = st.columns(2)
-with tl:
+# One under the other, full width: side by side, a long campaign title was cut.
+with st.container():
     campaigns = ui.catalog("campaigns", map_for)
     st.caption(f"Campaigns and annotations for {ui.plain(names.get(map_for, map_for))} and program-wide ones")
     ui.table(campaigns, ["start_date", "end_date", "title", "kind"], key="ld-campaigns",
              file_name=f"campaigns {map_for}", labels={"start_date": "Start", "end_date": "End", "title": "Title",
                                                        "kind": "Kind"},
              kinds={"start_date": "date", "end_date": "date"})
-with tr:
+with st.container():
     tg = annotations.targets(map_for, WAREHOUSE)
     tg = tg.assign(shown=[formats.rate(v) if annotations.TARGET_METRICS.get(m, ("", ""))[1] == "rate"
                           else formats.count(v) if annotations.TARGET_METRICS.get(m, ("", ""))[1] == "count"

@@ -45,6 +45,7 @@ items = headline_tiles(cur, prior, view.year, view.prior_year, view.has_prior_ye
 
 st.subheader(f"Headline figures, {view.year}")
 ui.tiles(items)
+st.caption(formats.RATES_EXPLAINED)
 
 st.subheader("The same figures as a table")
 rows = pd.DataFrame({
@@ -54,6 +55,6 @@ rows = pd.DataFrame({
 ui.table(rows, ["label", "value", "prior", "change"], key="overview",
          file_name=ui.file_name(view, "headline figures"),
          labels={"label": "Figure", "value": view.year, "prior": view.prior_year,
-                 "change": f"Change on {view.prior_year}"})
+                 "change": f"Change {formats.since(view.prior_year)}"})
 st.caption(f"Rates are shares of students enrolled. Counts from 1 to 9 are shown as "
            f"“{formats.SUPPRESSED}” to protect small groups.")

@@ -71,8 +71,10 @@ def sign_in(at: AppTest, user: str = "ops", community: str | None = None, *, min
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
     """Every table as displayed (formatted strings, "<10" where suppressed)."""
-    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.proto.arrow_data.styler.display_values)
-            for d in at.dataframe]
+    # An editable grid (st.data_editor) has no styler: its data is what it shows.
+    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.proto.arrow_data.styler.display_values
+                                                            or d.proto.arrow_data.data)
+            for d in at.dataframe if d.proto.arrow_data.styler.display_values or d.proto.arrow_data.data]
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:

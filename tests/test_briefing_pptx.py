@@ -34,7 +34,7 @@ def test_two_slides_16_9(prs):
 def test_the_program_figures(prs):
     text = deck_text(prs)
     for expected in ("Charlotte Mecklenburg", "Leaders Library Card Challenge".upper(), "147,000", "124,200",
-                     "84.5 %", "Nearly 85 percent", "18,240", "More than 18,000", "+110.0 %", "rose 110 percent",
+                     "84.5%", "Nearly 85 percent", "18,240", "More than 18,000", "+110.0%", "rose 110 percent",
                      "grew more than tenfold", "Cohort 1 median", "Counts under 10 are shown as <10",
                      "Demo data: synthetic figures"):
         assert expected in text, expected

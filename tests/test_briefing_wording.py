@@ -33,7 +33,7 @@ def test_count_phrase_never_states_a_suppressed_count():
 
 
 def test_a_rate_change_inside_rounding_is_unchanged():
-    # 9.96 % and 10.04 % both show as 10.0 %: saying "up" would contradict the page.
+    # 9.96% and 10.04% both show as 10.0%: saying "up" would contradict the page.
     assert w.rate_change(0.1004, 0.0996) == "unchanged"
     assert w.rate_change(0.0996, 0.1004) == "unchanged"
     assert w.rate_change(0.845, 0.264) == "+58.1 pts"
@@ -42,7 +42,7 @@ def test_a_rate_change_inside_rounding_is_unchanged():
 
 def test_a_count_change_inside_rounding_is_unchanged():
     assert w.count_change(100_004, 100_000) == "unchanged"
-    assert w.count_change(124_200, 38_500) == "+222.6 %"
+    assert w.count_change(124_200, 38_500) == "+222.6%"
 
 
 def test_no_growth_from_a_zero_base():

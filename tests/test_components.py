@@ -49,21 +49,21 @@ def test_default_year_is_the_latest_that_has_ended():
 
 
 def test_scope_labels():
-    assert ch.scope_label("all", NAMES) == "All communities (whole program)"
+    assert ch.scope_label("all", NAMES) == "All communities"   # short: the sidebar cuts longer labels
     assert ch.scope_label("cohort:1", NAMES, {1: 60}) == "Cohort 1 (60 communities)"
     assert ch.scope_label("community:denver", NAMES) == "Denver"
 
 
 def test_change_in_points_never_says_up_for_zero():
-    assert change(0.845, 0.7249, "rate", "2014-15").phrase == "up 12.0 points on 2014-15"
+    assert change(0.845, 0.7249, "rate", "2014-15").phrase == "up 12.0 points from 2014-15"
     assert change(0.845, 0.7249, "rate", "2014-15").delta == "+12.0 pts"
-    assert change(0.8450, 0.84496, "rate", "2014-15").phrase == "unchanged on 2014-15"
-    assert change(0.80, 0.81, "rate", "2014-15").phrase == "down 1.0 point on 2014-15"
+    assert change(0.8450, 0.84496, "rate", "2014-15").phrase == "unchanged from 2014-15"
+    assert change(0.80, 0.81, "rate", "2014-15").phrase == "down 1.0 point from 2014-15"
 
 
 def test_change_in_per_cent_and_from_a_zero_base():
-    assert change(147000, 145824, "count", "2014-15").phrase == "up 0.8 % on 2014-15"
-    assert change(100000, 100020, "count", "2014-15") .phrase == "unchanged on 2014-15"
+    assert change(147000, 145824, "count", "2014-15").phrase == "up 0.8% from 2014-15"
+    assert change(100000, 100020, "count", "2014-15") .phrase == "unchanged from 2014-15"
     assert change(18240, 0, "count", "2014-15").phrase == "new this year (none in 2014-15)"
     assert change(18240, 0, "count", "2014-15").delta is None
     assert change(0, 0, "count", "2014-15").phrase == "none in 2014-15 either"
@@ -77,11 +77,12 @@ def test_headline_tiles():
     prior = dict(enrolled=145824, cards=55262, activation_rate=0.2637, active=38200, active_user_rate=0.2637,
                  circulation=102195, per_student=0.70, eresource_use=60217, staff_cards=0)
     tiles = {t.label: t for t in headline_tiles(cur, prior, "2015-16", "2014-15", True)}
-    assert tiles["Active-user rate"].sentence == ("84.5 % of enrolled students (124,200) used their card this year, "
-                                                  "up 58.1 points on 2014-15.")
+    assert tiles["Active-user rate"].sentence == ("84.5% of enrolled students (124,200) used their card this year, "
+                                                  "up 58.1 points from 2014-15.")
     assert tiles["Students enrolled"].value == "147,000" and tiles["Students enrolled"].prior == "145,824"
     assert tiles["Teacher and staff cards"].sentence.endswith("new this year (none in 2014-15).")
-    assert "2.37 per enrolled student" in tiles["Circulation"].sentence
+    assert "2.37 per enrolled student" in tiles["Library circulation"].sentence
+    assert "all its patrons" in tiles["Library circulation"].sentence
 
 
 def test_headline_tiles_show_suppressed_values_as_under_ten():
@@ -91,20 +92,22 @@ def test_headline_tiles_show_suppressed_values_as_under_ten():
     assert "small numbers are not shown" in enrolled.sentence
 
 
-def test_csv_keeps_numbers_and_says_under_ten_for_suppressed_counts(demo_con):
+def test_csv_keeps_numbers_and_says_under_ten_for_suppressed_counts(small_con):
     from components.show import csv_bytes
     from metrics import Scope, circulation_growth
-    df = circulation_growth(demo_con, Scope("2015-16", community="aspen-falls"), by="detail")
+    df = circulation_growth(small_con, Scope("2015-16", community="alpha-city"), by="detail")
     text = csv_bytes(df, ["label", "circulation", "prior_circulation"], ["Detail", "2015-16", "2014-15"]).decode()
     assert text.splitlines()[0] == "Detail,2015-16,2014-15"
-    assert "juvenile non-fiction e-book · hoopla,60,<10" in text.splitlines()
+    assert "juvenile non-fiction e-book · OverDrive,25,0" in text.splitlines()
+    # platform codes in plain words in the file too
+    assert "young adult n/a hotspot · Library catalog (ILS),<10,0" in text.splitlines()
 
 
 def test_overview_says_unchanged_when_both_rates_read_the_same():
     from components.wording import change
-    # 9.96 % and 10.04 % both show as 10.0 %: no "up" for a change inside rounding
-    assert change(0.1004, 0.0996, "rate", "2014-15").phrase == "unchanged on 2014-15"
-    assert change(0.1006, 0.0996, "rate", "2014-15").phrase == "up 0.1 points on 2014-15"
+    # 9.96% and 10.04% both show as 10.0%: no "up" for a change inside rounding
+    assert change(0.1004, 0.0996, "rate", "2014-15").phrase == "unchanged from 2014-15"
+    assert change(0.1006, 0.0996, "rate", "2014-15").phrase == "up 0.1 points from 2014-15"
 
 
 def test_the_demo_label_follows_what_is_demo_and_what_is_loaded():
@@ -141,3 +144,12 @@ def test_links_in_names_are_plain_text_in_charts():
     assert out.layout.annotations[0].text.startswith("<b>&lt;a href")
     plain_fig = go.Figure(go.Bar(x=["A"], y=[1]))
     assert defuse_links(plain_fig) is plain_fig
+
+
+def test_school_types_note_says_when_a_type_joins():
+    from components.wording import school_types_note
+    years = {"2014-15": ["district"], "2015-16": ["district"], "2016-17": ["district", "charter"]}
+    assert school_types_note(years, "2015-16") == (
+        "Only district schools had students enrolled in 2015-16; charter schools join in 2016-17.")
+    assert school_types_note(years, "2016-17") is None
+    assert school_types_note({"2015-16": ["district"]}, "2015-16") == "Only district schools had students enrolled in 2015-16."

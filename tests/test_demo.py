@@ -2,9 +2,10 @@
 import duckdb
 import pytest
 
-from metrics import (Scope, active_user_rate, activation_by_week, activation_rate, circulation_growth,
-                     cohort_totals, eresource_growth, staff_cards, survey_indicators)
-from metrics.catalog import schools
+from metrics import (Scope, active_user_rate, activation_by_week, activation_rate, circulation_by_month,
+                     circulation_growth, cohort_comparison, cohort_totals, community_table, eresource_growth,
+                     staff_cards, survey_indicators)
+from metrics.catalog import communities, schools
 from warehouse import demo
 
 CMS = Scope("2015-16", community="charlotte-mecklenburg")
@@ -65,6 +66,92 @@ def test_december_challenge_lifts_activation(demo_con):
     autumn = this["2015-11-30"] - this["2015-09-28"]     # nine weeks before the challenge
     winter = this["2016-01-25"] - this["2015-11-23"]     # nine weeks of it
     assert winter > 1.8 * autumn
+
+
+# ---------------------------------------------------------------- the story around the figures
+# Circulation is the library's whole circulation (every patron), so it grows as library systems'
+# circulation does; the program shows in the rows students move, above all the published one.
+
+def test_library_wide_circulation_grows_as_library_systems_do(demo_con):
+    cms = circulation_growth(demo_con, CMS).iloc[0]
+    assert 0.01 <= cms.growth <= 0.15                      # single to low double digits, not +242%
+    cohort = community_table(demo_con, Scope("2015-16", cohort=1))["circulation_growth"]
+    assert cohort.between(-0.10, 0.20).all()
+
+
+def test_the_published_highlight_is_in_the_top_quarter_of_the_breakdown(demo_con):
+    rows = circulation_growth(demo_con, CMS, by="detail").dropna(subset=["growth"])
+    rows = rows.sort_values("growth", ascending=False).reset_index(drop=True)
+    rank = rows.index[rows["label"] == "juvenile non-fiction e-book · OverDrive"][0] + 1
+    assert len(rows) >= 30 and rank <= len(rows) / 4
+    assert round(rows.loc[rank - 1, "growth"] * 100) == 110
+    # ... and it stands out: first, well clear of the breakdown's typical row
+    assert rank == 1 and rows.loc[0, "growth"] > rows["growth"].median() + 0.5
+
+
+def test_no_two_platforms_grow_alike(demo_con):
+    for scope in (CMS, Scope("2015-16", cohort=1), Scope("2016-17", community="charlotte-mecklenburg")):
+        e = eresource_growth(demo_con, scope, metric_type="Total_Item_Requests")
+        shown = [round(g * 100, 1) for g in e["growth"]]
+        assert len(shown) == 3 and len(set(shown)) == 3, (scope, shown)
+        c = circulation_growth(demo_con, scope, by="platform")
+        shown = [round(g * 100, 1) for g in c["growth"].dropna()]
+        assert len(shown) == 3 and len(set(shown)) == 3, (scope, shown)
+
+
+def test_summer_reading_is_in_the_seasons_of_every_community(demo_con):
+    for slug in communities(demo_con)["slug"]:
+        df = circulation_by_month(demo_con, Scope("2015-16", community=slug))
+        months = df.groupby("month")["circulation"].sum()
+        months.index = months.index.astype("datetime64[ns]")
+        for year in (2014, 2015):
+            year_months = months[(months.index >= f"{year}-07-01") & (months.index <= f"{year + 1}-06-30")]
+            school = year_months[~year_months.index.month.isin([7, 8])].mean()
+            summer = year_months[year_months.index.month.isin([7, 8])]
+            assert len(summer) == 2 and (summer >= 0.4 * school).all(), (slug, year, summer.tolist(), school)
+
+
+def test_charlotte_mecklenburg_is_not_in_its_cohorts_bottom_quarter(demo_con):
+    comp = cohort_comparison(demo_con, CMS).set_index("metric")
+    for metric in ("circulation_growth", "active_user_rate", "activation_rate"):
+        assert comp.loc[metric, "value"] >= comp.loc[metric, "q1"], metric
+
+
+def test_communities_differ_some_ahead_some_behind(demo_con):
+    table = community_table(demo_con, Scope("2015-16", cohort=1)).set_index("key")
+    cms = table.loc["charlotte-mecklenburg"]
+    others = table.drop("charlotte-mecklenburg")
+    for metric in ("circulation_growth", "active_user_rate"):
+        assert (others[metric] > cms[metric]).sum() >= 1, metric
+        assert (others[metric] < cms[metric]).sum() >= len(others) / 2, metric
+    assert others["active_user_rate"].std() > 0.08
+
+
+def test_why_communities_differ_title_i_share_and_launch_date(demo_con):
+    """Communities with more Title I students reach fewer of them; those that launched later in
+    the school year reach fewer in it."""
+    title_i = demo_con.execute("""
+        SELECT c.slug AS key, c.launch_date, sum(e.students) FILTER (WHERE s.title_i) / sum(e.students) AS title_i_share
+        FROM enrollment e JOIN school s USING (school_id) JOIN community c ON c.community_id = s.community_id
+        WHERE e.school_year = '2015-16' AND c.cohort = 1 AND c.slug <> 'charlotte-mecklenburg'
+        GROUP BY ALL""").df().set_index("key")
+    table = community_table(demo_con, Scope("2015-16", cohort=1)).set_index("key")
+    df = title_i.join(table["active_user_rate"])
+    df["launch_day"] = df["launch_date"].astype("datetime64[ns]").astype("int64")
+    assert df["title_i_share"].corr(df["active_user_rate"], method="spearman") < -0.3
+    assert df["launch_day"].corr(df["active_user_rate"], method="spearman") < -0.3
+
+
+def test_activation_runs_ahead_of_active_users_from_the_first_year(demo_con):
+    """Activation counts cards ever used (cards used before 2014-15 too); active users only this
+    year's: the two differ in 2014-15, and the 2015-16 line starts well above zero in July."""
+    first = Scope("2014-15", community="charlotte-mecklenburg")
+    activated = activation_rate(demo_con, first).iloc[0].activation_rate
+    active = active_user_rate(demo_con, first).iloc[0].active_user_rate
+    assert round(activated * 100, 1) > round(active * 100, 1) + 1
+    weekly = activation_by_week(demo_con, CMS)
+    july = weekly[weekly.school_year == "2015-16"].sort_values("week_start").iloc[0].activation_rate
+    assert 0.15 < july < 0.4
 
 
 def _table_digest(path) -> dict[str, tuple]:

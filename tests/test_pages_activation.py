@@ -9,17 +9,17 @@ def test_curve_against_the_year_before_with_the_december_challenge(demo_path, mo
     fig = figure_titled(at, "Cumulative activation through 2015-16, against 2014-15")
     assert {t["name"] for t in fig["data"]} == {"2015-16", "2014-15 (same weeks a year earlier)"}
     this_year = next(t for t in fig["data"] if t["name"] == "2015-16")
-    assert round(values(this_year, "y")[-1], 3) == 0.880
+    assert round(values(this_year, "y")[-1], 3) == 0.886
     labels = [a for a in fig["layout"]["annotations"] if "activation challenge" in a["text"]]
-    assert labels and labels[0]["text"].startswith("1 Dec 2015: Superintendent")
+    assert labels and labels[0]["text"].startswith("Dec. 1, 2015: Superintendent")
     assert pd.Timestamp(labels[0]["x"]) == pd.Timestamp("2015-12-01")
-    assert "1 Dec 2015 Superintendent's activation challenge" in text(at)
+    assert "Dec. 1, 2015, Superintendent's activation challenge" in text(at)
 
 
 def test_schools_lagging_first(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "activation", **CMS)
     schools = table_with(at, "School")
-    rates = schools["Activation rate (of enrolled)"].str.rstrip(" %").astype(float)
+    rates = schools["Activation rate (of enrolled)"].str.rstrip("%").astype(float)
     assert rates.is_monotonic_increasing
     assert len(schools) == 170
 
@@ -28,9 +28,18 @@ def test_by_grade_and_school_type(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "activation", **CMS)
     grades = table_with(at, "Grade")
     assert grades["Grade"].iloc[0] == "Kindergarten" and len(grades) == 13
-    assert grades.set_index("Grade").loc["Kindergarten", "Activation rate (of enrolled)"] == "83.6 %"
-    assert table_with(at, "School type").set_index("School type").loc["District", "Activation rate"] == "88.0 %"
+    assert grades.set_index("Grade").loc["Kindergarten", "Activation rate (of enrolled)"] == "83.6%"
+    assert table_with(at, "School type").set_index("School type").loc["District", "Activation rate"] == "88.6%"
     assert set(table_with(at, "Title I status")["Title I status"]) == {"Title I schools", "Other schools"}
+    # one bar in 2015-16, and the page says why
+    assert "Only district schools had students enrolled in 2015-16; charter schools join in 2016-17." in text(at)
+
+
+def test_says_why_the_line_does_not_start_at_zero(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    words = text(at)
+    assert "The 2015-16 line starts at " in words and "cards used in an earlier year count as activated" in words
+    assert "active-user rate counts only those who used it during this school year" in words
 
 
 def test_charter_school_shows_once_it_has_joined(demo_path, monkeypatch):
@@ -45,4 +54,4 @@ def test_program_and_cohort_list_communities_lagging_first(demo_path, monkeypatc
     at = open_app(demo_path, monkeypatch, "activation", **COHORT_1)
     communities = table_with(at, "Community")
     assert len(communities) == 60
-    assert communities["Activation rate (of enrolled)"].str.rstrip(" %").astype(float).is_monotonic_increasing
+    assert communities["Activation rate (of enrolled)"].str.rstrip("%").astype(float).is_monotonic_increasing

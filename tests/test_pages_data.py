@@ -7,7 +7,8 @@ def test_what_is_loaded(demo_path, monkeypatch, demo_con):
     at = open_app(demo_path, monkeypatch, "data", **PROGRAM)
     assert metrics(at)["Communities"][0] == "109"
     assert metrics(at)["School years"][0] == "4"
-    assert metrics(at)["Last load"][0] == "1 Jul 2018"
+    # the date of the last load, as the briefing says it
+    assert metrics(at)["Data last loaded"][0] == "July 1, 2018"
     counts = table_with(at, "Rows").set_index("Table")
     expected = catalog.table_counts(demo_con).set_index("table")["rows"]
     assert counts.loc["patron", "Rows"] == f"{expected['patron']:,}"

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest import templates
-from tests.dashboard_support import sign_in, write_access_file
+from tests.dashboard_support import sign_in, table_with, write_access_file
 from warehouse import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +171,9 @@ def test_unmapped_codes_listed_and_mapping_saved(warehouse, page):
 
 def test_campaign_and_target_forms(warehouse):
     at = open_page(community="testville")
+    # no targets yet: the page says so instead of an empty grid under a download button
+    assert "Nothing here yet." in [c.value for c in at.caption]
+    assert "ld-targets-csv" not in [b.key for b in at.get("download_button")]
     title = next(t for t in at.text_input if t.label == "Title")
     title.set_value("Teacher challenge")
     start = next(d for d in at.date_input if d.label == "Start date")
@@ -181,6 +184,8 @@ def test_campaign_and_target_forms(warehouse):
     assert "Added “Teacher challenge”" in at.success[0].value
     assert rows(warehouse, "SELECT community_id, start_date, title, kind FROM campaign") == [
         (1, dt.date(2015, 12, 1), "Teacher challenge", "campaign")]
+    listed = table_with(at, "Title").set_index("Title").loc["Teacher challenge"]
+    assert (listed["Start"], listed["End"]) == ("Dec. 1, 2015", "–")     # no end date: "–", never "None"
 
     at.number_input(key="ld_t_value").set_value(85.0)
     at.selectbox(key="ld_t_year").set_value("2015-16")

@@ -7,17 +7,19 @@ def test_charlotte_mecklenburg_2015_16(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "overview", **CMS)
     tiles = metrics(at)
     assert tiles["Students enrolled"][0] == "147,000"
-    assert tiles["Active-user rate"][0] == "84.5 %"
-    assert tiles["Activation rate"][0] == "88.0 %"
+    assert tiles["Active-user rate"][0] == "84.5%"
+    assert tiles["Activation rate"][0] == "88.6%"
     staff = int(tiles["Teacher and staff cards"][0].replace(",", ""))
     assert staff > 18_000
     words = text(at)
-    assert "84.5 % of enrolled students (124,200) used their card this year, up" in words
-    assert "points on 2014-15" in words
+    assert "84.5% of enrolled students (124,200) used their card this year, up" in words
+    assert "points from 2014-15" in words
     # no teacher cards the year before: no growth is stated from a zero base
     assert f"{staff:,} teachers and staff held a library card, new this year (none in 2014-15)." in words
     assert tiles["Teacher and staff cards"][1] == ""
     assert "Demo data" in words
+    # the two rates stand together: one sentence says what each counts
+    assert formats.RATES_EXPLAINED in words
 
 
 def test_the_table_repeats_the_tiles_with_the_year_before(demo_path, monkeypatch):
@@ -25,7 +27,7 @@ def test_the_table_repeats_the_tiles_with_the_year_before(demo_path, monkeypatch
     table = table_with(at, "Figure").set_index("Figure")
     assert table.loc["Students enrolled", "2015-16"] == "147,000"
     assert table.loc["Students enrolled", "2014-15"] == "145,824"
-    assert table.loc["Students enrolled", "Change on 2014-15"] == "+0.8 %"
+    assert table.loc["Students enrolled", "Change from 2014-15"] == "+0.8%"
 
 
 def test_all_communities_2015_16(demo_path, monkeypatch, demo_con):
@@ -34,7 +36,7 @@ def test_all_communities_2015_16(demo_path, monkeypatch, demo_con):
     tiles = metrics(at)
     assert tiles["Students enrolled"][0] == formats.count(expected["enrolled"]) == "2,007,003"
     assert tiles["Active-user rate"][0] == formats.rate(expected["active_user_rate"])
-    assert "All communities (whole program) · school year 2015-16" in text(at)
+    assert "All communities · school year 2015-16" in text(at)
 
 
 def test_cohort_1(demo_path, monkeypatch, demo_con):

@@ -156,6 +156,21 @@ FROM ranked r JOIN p_active t ON t.community_id = r.community_id AND t.y = r.y A
 WHERE r.rn <= coalesce(t.exact, round(t.rate * r.holders));
 """
 
+# Cards used before 2014-15: about half the cards held before the program that no one uses in
+# 2014-15 were used in an earlier year (one login then), so activation (ever used) runs ahead of
+# the year's active users from the first year on.
+EARLIER_USE = """
+INSERT INTO card_event
+SELECT s.pid, s.community_id,
+       s.issued_date + CAST(floor(u(s.pid, 31) * datediff('day', s.issued_date, DATE '2014-06-30')) AS INTEGER)
+           + INTERVAL 16 HOUR,
+       'login', 'website', 1
+FROM student s
+WHERE s.prior_holder AND s.issued_date < DATE '2014-06-01' AND u(s.pid, 32) < 0.5
+  AND s.pid NOT IN (SELECT pid FROM active_year WHERE y = 2014)
+ORDER BY s.pid;
+"""
+
 # The first use in each active year, then k-1 more uses later in the same year.
 FIRST_USE = """
 CREATE TEMP TABLE first_use AS
@@ -277,6 +292,9 @@ SELECT community_id, platform, month, metric_type, count, report_type, counter_r
 FROM p_eresource ORDER BY ALL;
 INSERT INTO survey_response
 SELECT community_id, wave, question_id, question, answer, 1 FROM p_survey ORDER BY ALL;
+INSERT INTO circulation_monthly
+SELECT community_id, NULL, month, format, audience, fiction, platform, checkouts, renewals, 1
+FROM p_public ORDER BY ALL;
 INSERT INTO campaign
 SELECT campaign_id, community_id, start_date, end_date, title, kind FROM p_campaign ORDER BY campaign_id;
 """
@@ -292,7 +310,7 @@ def _steps(con: duckdb.DuckDBPyConnection, seed: int, scale: float) -> list[tupl
             "p_community": comm, "p_class": P.classes(comm), "p_school": P.schools(comm, seed),
             "p_branch": P.branches(comm), "p_active": P.active_targets(comm), "p_day": P.days(),
             "p_eresource": P.eresource_usage(comm, seed), "p_survey": P.survey(comm, seed),
-            "p_campaign": P.campaigns(comm),
+            "p_campaign": P.campaigns(comm), "p_public": P.public_circulation(comm, seed, scale),
         }
         for name, df in tables.items():
             con.register(f"{name}_df", df)
@@ -300,7 +318,7 @@ def _steps(con: duckdb.DuckDBPyConnection, seed: int, scale: float) -> list[tupl
             con.unregister(f"{name}_df")
         con.execute("CREATE TEMP TABLE p_jnf (y INTEGER, target BIGINT)")
         con.executemany("INSERT INTO p_jnf VALUES (?, ?)",
-                        [[y, round(n * scale)] for y, n in P.CMS_JNF_OVERDRIVE.items()])
+                        [[y, round(n * scale)] for y, n in P.CMS_JNF_PROGRAM.items()])
 
     def sql(text: str, **params) -> Callable[[], None]:
         # DuckDB binds parameters only in a single statement: run them one by one.
@@ -318,6 +336,7 @@ def _steps(con: duckdb.DuckDBPyConnection, seed: int, scale: float) -> list[tupl
         ("who uses their card", sql(ACTIVE)),
         ("first uses", sql(FIRST_USE)),
         ("logins and e-resource logins", sql(CARD_EVENTS)),
+        ("uses before 2014-15", sql(EARLIER_USE)),
         ("checkouts and renewals", sql(CHECKOUTS)),
         ("hotspot loans", sql(HOTSPOTS)),
         ("e-resources, survey, campaigns", sql(SMALL_FACTS)),

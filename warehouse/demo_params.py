@@ -21,7 +21,11 @@ CMS_ID = 1
 CMS_ENROLLED_2015 = 147_000
 CMS_ACTIVE = {2014: 38_500, 2015: 124_200}          # students with any use in the year
 CMS_TEACHERS, CMS_STAFF = 12_150, 6_090              # 18,240 teacher and staff cards
-CMS_JNF_OVERDRIVE = {2014: 5_000, 2015: 10_500, 2016: 12_800, 2017: 14_100}  # +110 % in 2015-16
+# Juvenile non-fiction e-books on OverDrive, the library's whole circulation of them (+110 % in
+# 2015-16), and the part of it on the program's student and staff cards (the rest: every other
+# patron, in the ILS's monthly counts).
+CMS_JNF_OVERDRIVE = {2014: 40_000, 2015: 84_000, 2016: 95_500, 2017: 103_000}
+CMS_JNF_PROGRAM = {2014: 2_000, 2015: 9_000, 2016: 11_000, 2017: 12_500}
 CMS_TUMBLEBOOKS = {2014: 4_200, 2015: 47_500, 2016: 52_000, 2017: 55_300}    # > tenfold
 CMS_CHARTER_STUDENTS = 1_500                          # grades 6-12, own 5-year MOU from 2016-17
 CMS_SCHOOLS = {"E": 94, "M": 40, "H": 36}            # 170 district schools, two of them tiny
@@ -106,6 +110,7 @@ def communities(seed: int, scale: float) -> pd.DataFrame:
             size, joined, launch = CMS_ENROLLED_2015, dt.date(2015, 5, 1), dt.date(2015, 8, 24)
             prior, rates = 0.40, {2014: None, 2015: None, 2016: 0.87, 2017: 0.885}
             intensity, hotspot_start = 4.0, dt.date(2016, 1, 11)
+            title_i_share, per_capita, trend = 0.45, 36.0, 1.035
             teachers, staff = CMS_TEACHERS, CMS_STAFF
             agreement = ("letter of commitment", dt.date(2015, 5, 1), dt.date(2018, 6, 30))
         else:
@@ -118,13 +123,21 @@ def communities(seed: int, scale: float) -> pd.DataFrame:
             launch = base + dt.timedelta(days=rng.randint(0, 150))
             prior = rng.uniform(0.12, 0.28)
             launch_year = launch.year if launch.month >= 7 else launch.year - 1
-            pre, rate = rng.uniform(0.45, 0.65), rng.uniform(0.22, 0.78)
+            # Why communities differ, in the data: the share of Title I schools (fewer students
+            # reached, and they borrow less), how early in the school year the cards launched.
+            title_i_share = rng.uniform(0.15, 0.8)
+            earliness = 1 - (launch - base).days / 150
+            pre = rng.uniform(0.45, 0.65)
+            rate = min(0.93, max(0.15, 0.38 + 0.36 * earliness - 0.5 * (title_i_share - 0.45)
+                                 + rng.uniform(-0.1, 0.1)))
             rates = {}
             for y in YEARS:  # share of card holders active: before launch, then growing
                 if y == launch_year + 1 or y == launch_year + 2:
                     rate = min(0.92, rate + rng.uniform(0.0, 0.06))
                 rates[y] = pre if y < launch_year else rate
-            intensity = rng.uniform(0.6, 1.6)
+            intensity = rng.uniform(0.8, 1.5) * (1 - 0.6 * (title_i_share - 0.45))
+            # The library's circulation to everyone else: loans per enrolled student, yearly trend.
+            per_capita, trend = rng.uniform(10, 30), rng.uniform(0.965, 1.085)
             hotspot_start = launch + dt.timedelta(days=180) if rng.random() < 0.3 else None
             teachers, staff = round(size * rng.uniform(0.05, 0.08)), round(size * rng.uniform(0.02, 0.04))
             kind = "MOU" if rng.random() < 0.35 else "letter of commitment"
@@ -135,7 +148,8 @@ def communities(seed: int, scale: float) -> pd.DataFrame:
             agreement_start=agreement[1], agreement_end=agreement[2], is_demo=True,
             size=round(size * scale), prior_share=prior,
             rate_2014=rates[2014], rate_2015=rates[2015], rate_2016=rates[2016], rate_2017=rates[2017],
-            intensity=intensity, hotspot_start=hotspot_start,
+            intensity=intensity, hotspot_start=hotspot_start, title_i_share=title_i_share,
+            per_capita=per_capita, trend=trend,
             teachers=round(teachers * scale), staff=round(staff * scale),
             n_branches=CMS_BRANCHES if cid == CMS_ID else max(2, min(40, round(size / 6000))),
         ))
@@ -186,7 +200,7 @@ def schools(comm: pd.DataFrame, seed: int) -> pd.DataFrame:
                 rows.append(dict(
                     school_id=None,
                     community_id=c.community_id, name=name, school_type="district",
-                    grade_low=lo, grade_high=hi, title_i=rng.random() < 0.45,
+                    grade_low=lo, grade_high=hi, title_i=rng.random() < c.title_i_share,
                     agreement_type=None, agreement_start=None, agreement_end=None,
                     band=band, weight=0.02 if tiny else 0.5 + rng.random()))
             i += n
@@ -269,6 +283,53 @@ def _spread(total: int, weights: list[float]) -> list[int]:
     return out
 
 
+# The library's circulation to patrons outside the program (adults, preschoolers, private- and
+# home-school children...): the share of a year's loans in each format, audience, fiction and
+# platform cell in 2014-15, and each format's yearly trend (print slowly down, digital up), as
+# US public libraries saw them in those years.
+_PUBLIC_FORMAT = {("print", "ILS"): (0.70, 0.975), ("other", "ILS"): (0.12, 0.95),
+                  ("e-book", "OverDrive"): (0.095, 1.11), ("e-audiobook", "OverDrive"): (0.055, 1.17),
+                  ("e-book", "hoopla"): (0.018, 1.32), ("e-audiobook", "hoopla"): (0.012, 1.38)}
+_PUBLIC_AUDIENCE = {"adult": 0.52, "juvenile": 0.36, "young adult": 0.12}
+_PUBLIC_FICTION = {"adult": 0.55, "juvenile": 0.62, "young adult": 0.7}
+# Summer reading: July and June are the busiest months of a public library, and children's
+# loans swing with it more than adults'.
+_PUBLIC_MONTH = {7: 1.2, 8: 1.05, 9: 0.9, 10: 0.95, 11: 0.88, 12: 0.84, 1: 0.97, 2: 0.92,
+                 3: 1.0, 4: 0.95, 5: 0.94, 6: 1.12}
+
+
+def public_circulation(comm: pd.DataFrame, seed: int, scale: float = 1.0) -> pd.DataFrame:
+    """Monthly checkouts and renewals by everyone outside the program, as an ILS exports them
+    (circulation_monthly), so that circulation is the library's whole circulation, as its
+    director reports it. Charlotte Mecklenburg's juvenile non-fiction OverDrive e-books are the
+    library-wide target less the part on the program's cards (CMS_JNF_OVERDRIVE, CMS_JNF_PROGRAM)."""
+    rng = random.Random(seed + 4)
+    order = (7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6)
+    rows = []
+    for c in comm.itertuples():
+        for (fmt, platform), (share, fmt_trend) in _PUBLIC_FORMAT.items():
+            for audience, a_share in _PUBLIC_AUDIENCE.items():
+                for fiction in ("fiction", "non-fiction"):
+                    f_share = _PUBLIC_FICTION[audience] if fiction == "fiction" else 1 - _PUBLIC_FICTION[audience]
+                    cell = c.size * c.per_capita * share * a_share * f_share
+                    swing = 1.6 if audience == "juvenile" else 1.0
+                    month_w = [1 + swing * (_PUBLIC_MONTH[m] - 1) for m in order]
+                    drift = 1.0
+                    for y in YEARS:
+                        total = cell * (c.trend * fmt_trend) ** (y - 2014) * drift
+                        drift *= rng.uniform(0.97, 1.03)  # each cell its own course
+                        if (c.community_id == CMS_ID and (fmt, platform, audience, fiction)
+                                == ("e-book", "OverDrive", "juvenile", "non-fiction")):
+                            total = round(CMS_JNF_OVERDRIVE[y] * scale) - round(CMS_JNF_PROGRAM[y] * scale)
+                        months = [dt.date(y + (m < 7), m, 1) for m in order]
+                        for month, n in zip(months, _spread(round(total), month_w)):
+                            renewals = round(n * 0.12) if fmt == "print" else 0
+                            rows.append((c.community_id, month, fmt, audience, fiction, platform,
+                                         n - renewals, renewals))
+    return pd.DataFrame(rows, columns=["community_id", "month", "format", "audience", "fiction", "platform",
+                                       "checkouts", "renewals"])
+
+
 def eresource_usage(comm: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Monthly vendor-reported usage (COUNTER R5 metric names), per community and platform.
 
@@ -277,27 +338,44 @@ def eresource_usage(comm: pd.DataFrame, seed: int) -> pd.DataFrame:
     """
     rng = random.Random(seed + 2)
     month_w = [_day_weight(dt.date(2001, m, 15)) for m in (7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6)]
+    public_w = [_PUBLIC_MONTH[m] for m in (7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6)]
     rows = []
     for c in comm.itertuples():
         launch_y = c.launch_date.year if c.launch_date.month >= 7 else c.launch_date.year - 1
+        # Vendors report the library's whole use. Each platform has its own trend, and the
+        # program adds students' use from its launch: much to TumbleBooks (bought for the
+        # students), some to World Book (school assignments), little to OverDrive's large base.
+        course = {p: rng.uniform(lo, hi) for p, (lo, hi) in
+                  {"OverDrive": (1.08, 1.2), "World Book Online": (0.96, 1.04), "TumbleBooks": (0.98, 1.05)}.items()}
+        boost = {"OverDrive": rng.uniform(0.15, 0.35), "World Book Online": rng.uniform(0.5, 0.9),
+                 "TumbleBooks": rng.uniform(5.0, 8.0)}
         for y in YEARS:
             months = [dt.date(y + (m < 7), m, 1) for m in (7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6)]
-            level = c.size * (0.35 if y < launch_y else 1.0) * (1 + 0.06 * (y - 2014))
+            level = {p: c.size * course[p] ** (y - 2014) * (1 + (boost[p] if y >= launch_y else 0))
+                     * rng.uniform(0.96, 1.04) for p in course}
             series = {
-                ("OverDrive", "PR"): {"Total_Item_Requests": level * 0.9, "Unique_Item_Requests": level * 0.62},
-                ("TumbleBooks", "PR"): {"Total_Item_Requests": level * (0.04 if y < launch_y else 0.3),
-                                        "Unique_Item_Requests": level * (0.03 if y < launch_y else 0.22)},
-                ("World Book Online", "PR"): {"Total_Item_Requests": level * 0.25, "Searches_Platform": level * 0.4},
-                ("World Book Online", "DR"): {"Total_Item_Requests": level * 0.25, "Searches_Regular": level * 0.4},
+                ("OverDrive", "PR"): {"Total_Item_Requests": level["OverDrive"] * 2.4,
+                                      "Unique_Item_Requests": level["OverDrive"] * 1.65},
+                ("TumbleBooks", "PR"): {"Total_Item_Requests": level["TumbleBooks"] * 0.04,
+                                        "Unique_Item_Requests": level["TumbleBooks"] * 0.029},
+                ("World Book Online", "PR"): {"Total_Item_Requests": level["World Book Online"] * 0.25,
+                                              "Searches_Platform": level["World Book Online"] * 0.4},
+                ("World Book Online", "DR"): {"Total_Item_Requests": level["World Book Online"] * 0.25,
+                                              "Searches_Regular": level["World Book Online"] * 0.4},
             }
             if c.community_id == CMS_ID:
                 cms = CMS_TUMBLEBOOKS[y] * c.size / CMS_ENROLLED_2015
                 series[("TumbleBooks", "PR")] = {"Total_Item_Requests": cms, "Unique_Item_Requests": cms * 0.71}
-            noise = rng.uniform(0.85, 1.15)
             for (platform, report), metrics in series.items():
+                # OverDrive is read for pleasure (summer reading); the other two follow school.
+                weights = public_w if platform == "OverDrive" else month_w
+                if y == launch_y:
+                    # The students' use starts in the launch month, not in July: the year's
+                    # total stays, its months before the launch carry only the library's own use.
+                    weights = [w * (1 + boost[platform] * (m >= c.launch_date.replace(day=1)))
+                               for w, m in zip(weights, months)]
                 for metric, total in metrics.items():
-                    t = round(total if c.community_id == CMS_ID and platform == "TumbleBooks" else total * noise)
-                    for month, count in zip(months, _spread(t, month_w)):
+                    for month, count in zip(months, _spread(round(total), weights)):
                         rows.append(dict(community_id=c.community_id, platform=platform, month=month,
                                          metric_type=metric, count=count, report_type=report,
                                          counter_release="5.0"))
