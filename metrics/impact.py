@@ -168,8 +168,17 @@ def estimate(y: np.ndarray, enrolled: np.ndarray, treated: np.ndarray, event_tim
             sc = synthetic_placebos(np.vstack([rate[treated], rate[~treated]]), 0, event_time < 0, post)
             out.update(sc_lift=100 * sc["lift"], sc_p=sc["p_value"], sc_donors=sc["donors_used"])
     event = [(-1, 0.0, 0.0, 0.0)] + [(k, float(es_b[i]), float(es_lo[i]), float(es_hi[i])) for i, k in enumerate(ks)]
-    out.update(b=b, b_lo=float(lo), b_hi=float(hi), p_value=p_value, pre_p=pre_p, pre_ok=pre_p >= 0.05,
-               event=sorted(event), method=method)
+    # When the months before show the groups apart, the gap after the start may be partly that
+    # gap going on: allow for a bias as large as the largest gap seen before (Rambachan and
+    # Roth's relative magnitudes, M = 1), and call the groups comparable only if the interval
+    # so widened still excludes no change.
+    pre_gap = float(np.max(np.abs(es_b[pre_idx]))) if pre_idx else 0.0
+    widened = pre_p < 0.05
+    if widened:
+        lo, hi = lo - pre_gap, hi + pre_gap
+    pre_ok = not widened or not (lo <= 0 <= hi)
+    out.update(b=b, b_lo=float(lo), b_hi=float(hi), p_value=p_value, pre_p=pre_p, pre_ok=pre_ok,
+               pre_gap=pre_gap, widened=widened, event=sorted(event), method=method)
     return out
 
 
@@ -191,13 +200,18 @@ def _placebos(y, enrolled, clusters, n_treated, event_time, ks, post, draws, see
 
 def _window(start: pd.Timestamp, end, launch, first: pd.Timestamp, last: pd.Timestamp):
     """The months compared: up to PRE_MONTHS before the start (from the month after the treated
-    community's card launch, which changed everything before it) and up to POST_MONTHS from it."""
+    community's card launch, which changed everything before it) and up to POST_MONTHS from it,
+    within the school year of the start."""
     lo = start - pd.DateOffset(months=PRE_MONTHS)
     if launch is not None and not pd.isna(launch) and _month(launch) < start:
         lo = max(lo, _month(launch) + pd.DateOffset(months=1))
     hi = start + pd.DateOffset(months=POST_MONTHS - 1)
     if end is not None and not pd.isna(end):
         hi = min(hi, _month(end))
+    # One school year: each July brings new rosters and new cards, a change of level that
+    # differs from community to community and would read as a pre-trend or an effect.
+    july = pd.Timestamp(start.year - (start.month < 7), 7, 1)
+    lo, hi = max(lo, july), min(hi, july + pd.DateOffset(months=11))
     return max(lo, first), min(hi, last)
 
 
@@ -249,7 +263,8 @@ def campaign_impact(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     (campaign table, kind 'campaign') of the scope's community (all, for program staff asking
     about the program; a cohort's for a cohort), one row per campaign and outcome, against
     comparison communities with no campaign and no card launch in the same months. lift, lo, hi:
-    percent, only when clear (interval excluding zero and groups moving together before).
+    percent, only when clear (interval excluding zero and groups moving together before);
+    estimate, estimate_lo, estimate_hi: the same always, for checks (a page shows lift only).
     `comparison_names` is filled for program staff only. With scope.school_id, the treated unit
     is that school (not shown under MIN_STUDENTS enrolled)."""
     access.check(con, scope, names=scope.community is None)
@@ -324,6 +339,8 @@ def _one_campaign(c, panel, campaigns, first, last, scope: Scope, school) -> lis
         r = estimate(y[ok], enrolled[ok], treated[ok], event_time, clusters[ok], seed=int(c.campaign_id))
         clear, verdict = _verdict(what, r, c.title)
         row.update(clear=clear, verdict=verdict, method=r["method"], treated=r["treated"], controls=r["controls"],
+                   estimate=_pct(r["b"]), estimate_lo=_pct(r["b_lo"]), estimate_hi=_pct(r["b_hi"]),
+                   widened=r.get("widened", False),
                    p_value=r["p_value"], pre_p=r["pre_p"], sc_lift=r.get("sc_lift"), sc_p=r.get("sc_p"),
                    event=[(k, _pct(b), _pct(l), _pct(h), (start + pd.DateOffset(months=k)).date())
                           for k, b, l, h in r["event"]])
