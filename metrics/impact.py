@@ -91,6 +91,21 @@ ORDER BY g.start_date, g.campaign_id
 """
 
 
+_MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+
+
+def month_text(d) -> str:
+    """US style: 'Dec. 2015', 'June 2016'."""
+    d = pd.Timestamp(d)
+    return f"{_MONTHS[d.month - 1]} {d.year}"
+
+
+def date_text(d) -> str:
+    """US style: 'Dec. 1, 2015'."""
+    d = pd.Timestamp(d)
+    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
 def _month(d) -> pd.Timestamp:
     return pd.Timestamp(d).to_period("M").to_timestamp()
 
@@ -164,7 +179,11 @@ def estimate(y: np.ndarray, enrolled: np.ndarray, treated: np.ndarray, event_tim
         method = (f"Poisson difference-in-differences, interval and p-value from {len(pb)} placebo "
                   f"{'communities' if n_treated == 1 else 'draws'} (randomization inference)")
         if n_treated == 1:
+            # Each community's rate over its own mean before the start: the synthetic control
+            # matches the shape of the months (the seasonality), not the level, which the fixed
+            # effects above leave out too and which a convex mix of donors often cannot reach.
             rate = y / enrolled
+            rate = rate / rate[:, event_time < 0].mean(axis=1, keepdims=True)
             sc = synthetic_placebos(np.vstack([rate[treated], rate[~treated]]), 0, event_time < 0, post)
             out.update(sc_lift=100 * sc["lift"], sc_p=sc["p_value"], sc_donors=sc["donors_used"])
     event = [(-1, 0.0, 0.0, 0.0)] + [(k, float(es_b[i]), float(es_lo[i]), float(es_hi[i])) for i, k in enumerate(ks)]
@@ -249,9 +268,15 @@ def _verdict(what: str, r: dict, title: str) -> tuple[bool, str]:
     return True, ""
 
 
+def campaign_phrase(title: str, start) -> str:
+    """"Superintendent's activation challenge", Dec. 2015 -> "superintendent's activation challenge of Dec. 2015"."""
+    return f"{title[:1].lower()}{title[1:]} of {month_text(start)}"
+
+
 def impact_sentence(what: str, lift: float, lo: float, hi: float, title: str, controls: int) -> str:
     """'Monthly new activations rose 37 percent (95% interval 30 to 45 percent) in the months
-    after the Superintendent's activation challenge, compared with 32 similar communities without one.'"""
+    after the superintendent's activation challenge of Dec. 2015, compared with 32 similar
+    communities without one.'"""
     verb = "rose" if lift > 0 else "fell"
     return (f"{what[0].upper()}{what[1:]} {verb} {abs(lift):,.0f} percent (95% interval {abs(lo):,.0f} to "
             f"{abs(hi):,.0f} percent) in the months after the {title}, compared with {controls} similar "
@@ -318,7 +343,7 @@ def _one_campaign(c, panel, campaigns, first, last, scope: Scope, school) -> lis
         clusters = np.array(units)
         small = False
     comparison = (f"{len(controls)} communities with no campaign and no card launch from "
-                  f"{lo:%b. %Y} to {hi:%b. %Y}").replace("May.", "May").replace("Jun.", "June").replace("Jul.", "July")
+                  f"{month_text(lo)} to {month_text(hi)}")
     names = None
     if scope.viewer.sees_everything:
         names = ", ".join(panel.loc[panel["community_id"].isin(controls), "name"].drop_duplicates())
@@ -346,6 +371,7 @@ def _one_campaign(c, panel, campaigns, first, last, scope: Scope, school) -> lis
                           for k, b, l, h in r["event"]])
         if clear:
             row.update(lift=_pct(r["b"]), lo=_pct(r["b_lo"]), hi=_pct(r["b_hi"]))
-            row["verdict"] = impact_sentence(what, row["lift"], row["lo"], row["hi"], c.title, r["controls"])
+            row["verdict"] = impact_sentence(what, row["lift"], row["lo"], row["hi"], campaign_phrase(c.title, start),
+                                             r["controls"])
         rows.append(row)
     return rows

@@ -28,7 +28,7 @@ CAMPAIGNS = (
     (6, dt.date(2016, 10, 3), dt.date(2016, 12, 16), "Back-to-school card drive", 0.40),
     (13, dt.date(2017, 1, 9), dt.date(2017, 3, 31), "Teachers' classroom card challenge", 0.25),
     (20, dt.date(2017, 2, 1), dt.date(2017, 4, 28), "Principals' read-a-thon", 0.0),
-    (64, dt.date(2017, 3, 6), dt.date(2017, 5, 26), "Spring card drive", 0.35),
+    (64, dt.date(2018, 3, 5), dt.date(2018, 5, 25), "Spring card drive", 0.35),
     (4, dt.date(2017, 11, 1), dt.date(2018, 1, 31), "Library card sign-up season", 0.30),
     (2, dt.date(2017, 10, 2), dt.date(2017, 12, 15), "Mayor's reading challenge", 0.20),
 )
