@@ -19,7 +19,9 @@ import warnings
 import numpy as np
 import scipy.optimize
 import statsmodels.api as sm
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
+
+_THREADS = ThreadpoolController()   # found once: each limit() then only sets the counts
 
 
 def event_dummies(treated: np.ndarray, event_time: np.ndarray, ks: list[int]) -> np.ndarray:
@@ -43,7 +45,7 @@ def fit_glm(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, clusters: 
         x[:, u + m - 1 + j] = d.ravel()
     groups = np.repeat(np.unique(clusters, return_inverse=True)[1], m)
     # One BLAS thread: the problem is small, and on a busy machine many threads make it 20x slower.
-    with warnings.catch_warnings(), threadpool_limits(1):
+    with warnings.catch_warnings(), _THREADS.limit(limits=1):
         warnings.simplefilter("ignore")
         res = sm.GLM(y.ravel(), x, family=sm.families.Poisson(), offset=np.log(enrolled.ravel()),
                      hasconst=True).fit(
@@ -54,35 +56,40 @@ def fit_glm(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, clusters: 
     return params, cov
 
 
-def fit_ipf(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, iterations: int = 500,
-            tol: float = 1e-8) -> np.ndarray:
+def fit_ipf(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, iterations: int = 1000,
+            tol: float = 1e-7) -> np.ndarray:
     """The PPML coefficients of the indicators, for many panels at once.
 
-    y: (P, U, M) counts; enrolled: (U, M) or (P, U, M); dummies: (P, K, U, M) indicators.
-    Returns (P, K). Coordinate ascent on the Poisson likelihood: each step sets one block of
-    parameters so that fitted totals equal observed totals over its cells (exact for indicator
-    regressors), which converges to the maximum-likelihood estimate."""
+    y: (P, U, M) counts; enrolled: (U, M) or (P, U, M); dummies: (P, K, U, M) indicators that do
+    not overlap (an event study's months, or one post-period indicator). Returns (P, K).
+    Coordinate ascent on the Poisson likelihood: each step sets one block of parameters so that
+    fitted totals equal observed totals over its cells (exact for indicator regressors), which
+    converges to the maximum-likelihood estimate."""
     y = np.asarray(y, float)
     log_e = np.broadcast_to(np.log(enrolled), y.shape)
     p, k = y.shape[0], dummies.shape[1]
-    beta = np.zeros((p, k))
-    d_y = np.einsum("pkum,pum->pk", dummies, y)
+    if (dummies.sum(axis=1) > 1).any():
+        raise ValueError("fit_ipf needs indicators that do not overlap")
+    # Each cell's indicator as one label (p * K + k, or -1): totals per indicator are bincounts.
+    label = np.where(dummies.any(axis=1), np.argmax(dummies, axis=1) + (np.arange(p) * k)[:, None, None], -1)
+    cells = label >= 0
+    idx = label[cells]
+    d_y = np.bincount(idx, weights=y[cells], minlength=p * k)
     eta = log_e.copy()
     unit_y, month_y = y.sum(axis=2), y.sum(axis=1)
+    beta = np.zeros(p * k)
     for _ in range(iterations):
-        mu = np.exp(eta)
-        a = np.log(unit_y / mu.sum(axis=2))
+        a = np.log(unit_y / np.exp(eta).sum(axis=2))
         eta = eta + a[:, :, None]
-        mu = np.exp(eta)
-        g = np.log(month_y / mu.sum(axis=1))
+        g = np.log(month_y / np.exp(eta).sum(axis=1))
         eta = eta + g[:, None, :]
-        mu = np.exp(eta)
-        step = np.log(np.maximum(d_y, 1e-12) / np.einsum("pkum,pum->pk", dummies, mu))
+        d_mu = np.bincount(idx, weights=np.exp(eta[cells]), minlength=p * k)
+        step = np.log(np.maximum(d_y, 1e-12) / np.maximum(d_mu, 1e-300))
         beta += step
-        eta = eta + np.einsum("pk,pkum->pum", step, dummies)
+        eta[cells] += step[idx]
         if max(np.abs(step).max(), np.abs(a).max(), np.abs(g).max()) < tol:
             break
-    return beta
+    return beta.reshape(p, k)
 
 
 def synthetic_control(rate: np.ndarray, treated: int, pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
