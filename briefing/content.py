@@ -355,7 +355,8 @@ def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
 
 def impact_sentences(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     """One sentence per campaign of the community that started in the school year and whose lift
-    in monthly new activations is clear (metrics.impact); none when it is not, nor for a cohort."""
+    is clear (metrics.impact): in monthly new activations, else in monthly active users; none when
+    neither is, nor for a cohort."""
     if scope.community is None:
         return []
     est = metrics.campaign_impact(con, scope)
@@ -363,6 +364,6 @@ def impact_sentences(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
         return []
     start = pd.to_datetime(est["start_date"])
     year = int(scope.school_year[:4])
-    mine = est[(est["outcome"] == "new_activations") & est["clear"].astype(bool)
-               & (start >= pd.Timestamp(year, 7, 1)) & (start <= pd.Timestamp(year + 1, 6, 30))]
-    return mine["verdict"].tolist()
+    mine = est[est["clear"].astype(bool) & (start >= pd.Timestamp(year, 7, 1)) & (start <= pd.Timestamp(year + 1, 6, 30))]
+    mine = mine.sort_values("outcome", key=lambda o: o != "new_activations", kind="stable")
+    return mine.drop_duplicates("campaign_id")["verdict"].tolist()

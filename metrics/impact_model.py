@@ -57,7 +57,7 @@ def fit_glm(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, clusters: 
 
 
 def fit_ipf(y: np.ndarray, enrolled: np.ndarray, dummies: np.ndarray, iterations: int = 1000,
-            tol: float = 1e-7) -> np.ndarray:
+            tol: float = 1e-6) -> np.ndarray:
     """The PPML coefficients of the indicators, for many panels at once.
 
     y: (P, U, M) counts; enrolled: (U, M) or (P, U, M); dummies: (P, K, U, M) indicators that do

@@ -14,7 +14,8 @@ def test_the_december_challenge_with_its_estimate_and_chart(demo_path, monkeypat
     shown = text(at)
     assert "Superintendent's activation challenge, Charlotte Mecklenburg" in shown
     assert "From Dec. 1, 2015 to June 10, 2016." in shown
-    assert "Monthly new activations rose " in shown and "compared with 49 similar communities without one" in shown
+    assert "Monthly active users rose " in shown and "compared with 49 similar communities without one" in shown
+    assert "No clear lift in monthly new activations: before the campaign" in shown
     assert "49 communities with no campaign and no card launch from Sept. 2015 to May 2016" in shown
     fig = figure_titled(at, "Superintendent's activation challenge: difference from the comparison communities")
     assert {t["name"] for t in fig["data"]} == {"Monthly new activations", "Monthly active users"}
@@ -37,6 +38,6 @@ def test_a_community_viewer_gets_no_names(demo_path, monkeypatch, tmp_path):
     write_access_file(tmp_path / "access.toml", monkeypatch, {"ops": None, "clt": "charlotte-mecklenburg"})
     at = open_app(demo_path, monkeypatch, "impact", session={"user": "clt", "community": "charlotte-mecklenburg"},
                   **CMS)
-    assert "Monthly new activations rose " in text(at)
+    assert "Monthly active users rose " in text(at)
     assert not [e for e in at.expander if e.label == "The comparison communities"]
     assert "Kansas City" not in text(at)
