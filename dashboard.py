@@ -24,6 +24,7 @@ st.set_page_config(page_title="Library Card Challenge impact", page_icon=":mater
 PAGES = [
     ("pages/overview.py", "Overview", "overview", ":material/dashboard:"),
     ("pages/activation.py", "Activation", "activation", ":material/how_to_reg:"),
+    ("pages/impact.py", "Campaign impact", "impact", ":material/trending_up:"),
     ("pages/circulation.py", "Circulation", "circulation", ":material/menu_book:"),
     ("pages/eresources.py", "E-resources", "eresources", ":material/devices:"),
     ("pages/cohorts.py", "Cohorts", "cohorts", ":material/groups:"),

@@ -95,6 +95,35 @@ def phase_pages(path: Path, repeat: int, use_raw: bool) -> dict:
     return {"pages": out, "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+IMPACT_MS = 1000.0   # issue 15: an impact estimate served in under a second
+IMPACT_REPEAT = 5
+
+
+def phase_impact(path: Path, repeat: int) -> dict:
+    """metrics.campaign_impact (every campaign of the scope, both outcomes, placebos and
+    synthetic control included), no caching, `repeat` times for Charlotte Mecklenburg (one
+    campaign) and once for the whole program (every campaign)."""
+    from metrics import campaign_impact
+    from warehouse import store
+    con = store.open_readonly(path)
+    out = {}
+    for key, scope in _scopes().items():
+        runs, n = [], 0
+        for _ in range(repeat if key == COMMUNITY else 1):
+            t0 = time.perf_counter()
+            n = len(campaign_impact(con, scope)) // 2
+            runs.append((time.perf_counter() - t0) * 1000)
+        out[key] = {"runs_ms": runs, "campaigns": n}
+    con.close()
+    return out
+
+
+def _impact(result: dict, args: argparse.Namespace, path: Path) -> None:
+    impact, _, _ = _child("impact", args, path, ["--repeat", str(IMPACT_REPEAT)])
+    result["impact"] = {key: {**_summary(v["runs_ms"]), "campaigns": v["campaigns"]} for key, v in impact.items()}
+    result["impact"]["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
 BATCH_DAYS = 91     # the synthetic batch covers the last three months of the latest school year
 
 
@@ -338,7 +367,8 @@ def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
 PHASES = {"build": lambda a: phase_build(a.path, a.scale),
           "queries": lambda a: phase_pages(a.path, a.repeat, use_raw=False),
           "raw": lambda a: phase_pages(a.path, a.raw_repeat, use_raw=True),
-          "ingest": lambda a: phase_ingest(a.path, a.ingest_rows, tuple(a.sweep_rows or ()))}
+          "ingest": lambda a: phase_ingest(a.path, a.ingest_rows, tuple(a.sweep_rows or ())),
+          "impact": lambda a: phase_impact(a.path, a.repeat)}
 
 
 # ------------------------------------------------------------------ parent: orchestration
@@ -390,6 +420,8 @@ def measure(size: str, args: argparse.Namespace) -> dict:
     slow, _, raw_rss = _child("raw", args, path, ["--raw-repeat", str(raw_repeat)])
     result["raw_peak_rss_mb"] = round(raw_rss)
     result["pages"] = _pages(fast["pages"], slow["pages"])
+    print(f"[{size}] campaign impact estimates ...", flush=True)
+    _impact(result, args, path)
     if args.ingest_rows:
         print(f"[{size}] ingest of {args.ingest_rows:,} card events ...", flush=True)
         sweep = [str(n) for n in SWEEP_ROWS.get(size, ())]
@@ -488,6 +520,15 @@ def report(results: dict) -> str:
                   f"{_mark(r['peak_rss_mb'] < PEAK_RSS_MB)} |",
                   f"| peak memory, raw-event process | {r['raw_peak_rss_mb']:,} MB | – |",
                   f"| peak memory, build | {r['build_peak_rss_mb']:,} MB | – |"]
+        imp = r.get("impact")
+        if imp:
+            for key, what in ((COMMUNITY, "Charlotte Mecklenburg"), ("program", "whole program")):
+                k = imp[key]
+                lines.append(f"| campaign impact estimates (`metrics.campaign_impact`, {what}: {k['campaigns']} "
+                             f"campaign{'s' if k['campaigns'] != 1 else ''} x 2 outcomes, no cache; measured "
+                             f"{imp['measured_at']}) | median {k['median_ms']:,.0f} ms (n {k['n']}) | "
+                             + (f"< {IMPACT_MS:.0f} ms: {_mark(k['median_ms'] < IMPACT_MS)} |" if key == COMMUNITY
+                                else "– |"))
         ing = r.get("ingest")
         if ing:
             for kind, target in (("parquet", PARQUET_ROWS_S), ("csv", CSV_ROWS_S)):
@@ -539,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ingest-rows", type=int, default=2_000_000, help="synthetic card events to load (0: skip)")
     ap.add_argument("--keep", action="store_true", help="keep the warehouses in benchmarks/work/")
     ap.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from results.json")
+    ap.add_argument("--impact-only", type=Path, metavar="WAREHOUSE",
+                    help="measure only the impact estimates, on this already built warehouse of the one size given")
     ap.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, help=argparse.SUPPRESS)
@@ -550,7 +593,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results.setdefault("sizes", {})
-    if not args.report_only:
+    if args.impact_only:
+        WORK.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            _impact(results["sizes"].setdefault(size, {}), args, args.impact_only)
+        RESULTS.write_text(json.dumps(results, indent=1))
+    elif not args.report_only:
         for size in args.sizes:
             r = measure(size, args)
             r["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

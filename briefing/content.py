@@ -178,6 +178,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
         scope, enrolled=enrolled, rate=rate, act_rate=act_rate, reached=reached, reached_prior=reached_prior,
         loans=loans, loans_prior=loans_prior, highlight=highlight, eres=eres, staff_now=staff_now,
     )
+    sentences += impact_sentences(con, scope)
     standing_header, standing = (community_standing(con, scope, name) if scope.community
                                  else cohort_spread(con, scope))
     notable = notable_lines(highlight, eres)
@@ -364,3 +365,19 @@ def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
     if is_demo:
         parts.append("Demo data: synthetic figures, not real students or communities.")
     return " ".join(parts)
+
+
+def impact_sentences(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """One sentence per campaign of the community that started in the school year and whose lift
+    is clear (metrics.impact): in monthly new activations, else in monthly active users; none when
+    neither is, nor for a cohort."""
+    if scope.community is None:
+        return []
+    est = metrics.campaign_impact(con, scope)
+    if est.empty:
+        return []
+    start = pd.to_datetime(est["start_date"])
+    year = int(scope.school_year[:4])
+    mine = est[est["clear"].astype(bool) & (start >= pd.Timestamp(year, 7, 1)) & (start <= pd.Timestamp(year + 1, 6, 30))]
+    mine = mine.sort_values("outcome", key=lambda o: o != "new_activations", kind="stable")
+    return mine.drop_duplicates("campaign_id")["verdict"].tolist()

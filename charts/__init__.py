@@ -4,6 +4,7 @@ from charts.activation import activation_curve, rate_bars
 from charts.circulation import growth_bars, hotspot_bars, monthly_lines
 from charts.cohorts import comparison, distribution, survey
 from charts.eresources import usage_lines, year_on_year
+from charts.impact import event_study
 
 __all__ = ["activation_curve", "rate_bars", "growth_bars", "hotspot_bars", "monthly_lines", "comparison",
-           "distribution", "survey", "usage_lines", "year_on_year"]
+           "distribution", "survey", "usage_lines", "year_on_year", "event_study"]

@@ -20,7 +20,7 @@ import duckdb
 from tqdm import tqdm
 
 from warehouse import demo_params as P
-from warehouse import rollups, store
+from warehouse import demo_campaigns, rollups, store
 from warehouse.pseudonymize import HMAC_SQL, hmac_pads
 
 DEMO_SECRET = b"demo-data-is-synthetic-this-key-is-public"
@@ -340,6 +340,7 @@ def _steps(con: duckdb.DuckDBPyConnection, seed: int, scale: float) -> list[tupl
         ("checkouts and renewals", sql(CHECKOUTS)),
         ("hotspot loans", sql(HOTSPOTS)),
         ("e-resources, survey, campaigns", sql(SMALL_FACTS)),
+        ("campaigns with known effects", lambda: demo_campaigns.apply(con, seed)),  # warehouse/demo_campaigns.py
         ("rollups", lambda: rollups.refresh(con)),
         ("load log", lambda: _log(con, seed, scale)),
     ]

@@ -29,6 +29,7 @@ ROLLUP_TABLES = (
     "rollup_community_people",
     "rollup_community_weeks",
     "rollup_circulation_year",
+    "rollup_student_month",
 )
 
 # The school year ('2015-16') a date falls in: July to June.
@@ -207,6 +208,35 @@ STUDENT_CELLS = """
     FULL JOIN people p ON p.school_id = e.school_id AND p.grade = e.grade AND p.school_year = e.school_year
 """
 
+# Per school and month: roster students activated that month (first use, as ACTIVATION_WEEK)
+# and roster students with a use that month (counted on the roster of the month's school year).
+# Reads holder_year (HOLDERS) and the events of the communities in scope that {events} selects.
+STUDENT_MONTH = """
+    INSERT INTO rollup_student_month
+    WITH activated AS (
+        SELECT community_id, school_year, school_id, CAST(date_trunc('month', first_activity) AS DATE) AS month,
+               count(*) AS n
+        FROM holder_year
+        WHERE first_activity BETWEEN start_date AND end_date AND patron_type = 'student'
+        GROUP BY ALL
+    ), used AS (
+        SELECT DISTINCT patron_id, CAST(date_trunc('month', day) AS DATE) AS month FROM ({uses})
+    ), users AS (
+        SELECT h.community_id, h.school_year, h.school_id, u.month, count(*) AS n
+        FROM used u JOIN holder_year h ON h.patron_id = u.patron_id AND u.month BETWEEN h.start_date AND h.end_date
+        WHERE h.patron_type = 'student'
+        GROUP BY ALL
+    )
+    SELECT coalesce(a.community_id, u.community_id), coalesce(a.school_year, u.school_year),
+           coalesce(a.school_id, u.school_id), coalesce(a.month, u.month), coalesce(a.n, 0), coalesce(u.n, 0)
+    FROM activated a
+    FULL JOIN users u ON u.community_id = a.community_id AND u.school_year = a.school_year
+                     AND u.school_id = a.school_id AND u.month = a.month
+    ORDER BY 1, 4, 3
+""".replace("{uses}", USES.replace(
+    "{where}", "community_id IN (SELECT community_id FROM refresh_scope) AND {events}"))
+
+
 # One report per community, platform and metric, chosen once here rather than per query.
 ERESOURCE_MONTH = """
     INSERT INTO rollup_eresource_month
@@ -371,16 +401,39 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
         # use_year holds exactly the card-years sy >= y0.year (the uses from Y0 = July 1 of y0.year on).
         if card_year:
             con.execute(f"DELETE FROM rollup_card_year WHERE {in_scope} AND sy >= ?", [y0.year])
-        for table in YEAR_TABLES:
+        for table in (*YEAR_TABLES, "rollup_student_month"):   # month rows: as the activation weeks
             con.execute(f"DELETE FROM {table} WHERE {in_scope} AND school_year IN (SELECT label FROM refresh_years)")
         for table in LABEL_TABLES:
             _run(con, f"DELETE FROM {table} WHERE {in_scope} AND {parts['labels']}", bounds)
         for table in WHOLE_TABLES:
             con.execute(f"DELETE FROM {table} WHERE {in_scope}")
         steps = [CARD_YEAR, FIRST_ACTIVITY_SINCE] if card_year else [FIRST_ACTIVITY_SINCE]
-    steps = [USE_YEAR, *steps, HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, CIRCULATION_MONTH,
+    steps = [USE_YEAR, *steps, HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, STUDENT_MONTH, CIRCULATION_MONTH,
              LOGINS_MONTH, ERESOURCE_MONTH, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
     for sql in steps:
         _run(con, sql.format(**parts), bounds)
     for table in ("use_year", "holder_year", "refresh_scope", "refresh_years"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def refresh_student_month(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int], since: dt.date) -> None:
+    """Recompute rollup_student_month of these communities for the school years ending on or
+    after `since`, from rollup_first_activity (which must be current) and the events from July 1
+    of the year holding `since` on: what refresh(con, community_ids, since) gives this table.
+    rollups_append calls it after an append, because a use in a month when the card was already
+    active in the year changes no yearly count but may add an active user to the month."""
+    con.execute(SCHOOL_YEAR_OF)
+    con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope (community_id INTEGER)")
+    con.executemany("INSERT INTO refresh_scope VALUES (?)", [[int(i)] for i in sorted(set(community_ids))])
+    since = _as_date(since)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year "
+                "WHERE end_date >= ?", [since])
+    earliest = con.execute("SELECT min(start_date) FROM refresh_years").fetchall()[0][0]
+    y0 = year_start(min(since, earliest or since))
+    con.execute("DELETE FROM rollup_student_month WHERE community_id IN (SELECT community_id FROM refresh_scope) "
+                "AND school_year IN (SELECT label FROM refresh_years)")
+    con.execute(HOLDERS)
+    _run(con, STUDENT_MONTH.format(events="event_time >= $from_time"),
+         {"from_time": dt.datetime.combine(y0, dt.time())})
+    for table in ("holder_year", "refresh_scope", "refresh_years"):
         con.execute(f"DROP TABLE {table}")

@@ -194,6 +194,8 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
     - rollup_student_cells and the community-grain tables: recomputed, with the same SQL as
       refresh, for the communities and school years whose school-grain rows changed.
     - rollup_eresource_month: reads only eresource_usage, unchanged.
+    - rollup_student_month: recomputed for the batch's communities from the batch's first school
+      year on (rollups.refresh_student_month), after rollup_first_activity is moved.
     If rollup_card_year is missing or was never filled (card_year_kept), refresh(con, communities,
     since=<batch start>) runs instead.
     """
@@ -212,6 +214,8 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
         return
     try:
         _append(con, batch, year_start(first).year, year_start(last).year)
+        _drop_append_tables(con)
+        rollups.refresh_student_month(con, communities, first)
     except _NotCurrent:
         # A people cell the batch's holders should have was missing: the rollups were not
         # current. Recompute everything of the batch's communities from the raw events.

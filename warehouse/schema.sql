@@ -250,6 +250,18 @@ CREATE TABLE IF NOT EXISTS rollup_student_cells (
     hotspot_borrowers   BIGINT NOT NULL
 );
 
+-- Per school and calendar month: roster students activated (first use) that month, and
+-- distinct roster students with a use (checkout, login or e-resource login) that month. The
+-- monthly panel of the impact estimates (metrics/impact.py); enrolled comes from the cells.
+CREATE TABLE IF NOT EXISTS rollup_student_month (
+    community_id     INTEGER NOT NULL,
+    school_year      VARCHAR NOT NULL,
+    school_id        INTEGER NOT NULL,
+    month            DATE NOT NULL,
+    new_activations  BIGINT NOT NULL,
+    active_users     BIGINT NOT NULL
+);
+
 -- E-resource usage from one report per community, platform and metric: the Platform Report
 -- where there is one, else vendor, standard PR views, DR, TR, IR. DR, TR and PR overlap, so
 -- adding across report types would count the same use twice.
