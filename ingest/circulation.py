@@ -12,7 +12,7 @@ import pandas as pd
 from ingest.activity import ID_REDACT, patron_ids, period_of
 from ingest.checks import add_errors
 from ingest.layouts import LAYOUTS
-from ingest.problems import Problem
+from ingest.problems import Problem, could_be_id
 from ingest.staging import KEY_SQL, Context, has_table, Staged, export, finish, lookup_tables, read_checked
 
 CODE_KEY = "upper(trim({v}))"
@@ -56,13 +56,21 @@ def _map_codes(ctx: Context, staged: Staged) -> list[Problem]:
     add_errors(con, "SELECT line, 'branch', branch, 'unknown branch', "
                     "'a branch of ' || $slug || ' in its branches directory (load kind branches first)' "
                     "FROM typed WHERE branch IS NOT NULL AND branch_ref IS NULL", {"slug": ctx.community})
-    unmapped = con.execute("SELECT item_type, count(*) FROM typed WHERE item_type IS NOT NULL AND map_format IS NULL "
-                           "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    cols = {r[0] for r in con.execute("DESCRIBE typed").fetchall()}
+    an_id = "item_type IN (SELECT patron_id__raw FROM typed)" if "patron_id__raw" in cols else "FALSE"
+    found = con.execute(f"SELECT item_type, count(*), {an_id} FROM typed "
+                        "WHERE item_type IS NOT NULL AND map_format IS NULL GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    # A "code" that is one of the file's IDs, or could be one, is a swapped column: never listed.
+    unmapped = [(code, n) for code, n, an_id in found if not (an_id or could_be_id(code))]
+    withheld = len(found) - len(unmapped)
     staged.unmapped = ctx.unmapped = pd.DataFrame(unmapped, columns=["code", "rows"])
-    if not unmapped:
+    if not found:
         return []
     listing = ", ".join(f"{code} ({n} rows)" for code, n in unmapped)
-    return [Problem(ctx.label, f"{len(unmapped)} unmapped item type code(s): {listing}",
+    if withheld:
+        listing += (", " if listing else "") + f"{withheld} more withheld because they could be IDs (is the " \
+                                               "item type column the right one?)"
+    return [Problem(ctx.label, f"{len(found)} unmapped item type code(s): {listing}",
                     "every code in the code mapping", column="item_type", severity="warning")]
 
 

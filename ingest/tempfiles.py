@@ -5,7 +5,7 @@ under one owner-only root, `<temp>/lcc-<uid>/`, named `<kind>-<pid>-<random>`, i
 `finally`, and, when the process was killed before that, is swept by the next process that
 starts (sweep()): everything in the root whose writer is gone or whose name carries no live
 process id, whatever its name, and the older `lcc-ingest-*`/`lcc-upload-*`/`lcc-codemap-*`
-folders directly in the temp folder.
+folders directly in the temp folder (those without a process id once ten minutes old).
 """
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from warehouse.store import pid_alive
 
 LEGACY = ("lcc-ingest-*", "lcc-upload-*", "lcc-codemap-*")
+LEGACY_GRACE = 600   # seconds
 
 
 def root() -> Path:
@@ -33,6 +35,13 @@ def root() -> Path:
 def _pid(name: str) -> int | None:
     m = re.search(r"-(\d+)-", name)
     return int(m.group(1)) if m else None
+
+
+def _age(p: Path) -> float:
+    try:
+        return time.time() - p.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _remove(p: Path) -> None:
@@ -55,6 +64,8 @@ def sweep() -> list[Path]:
             continue
         if pid == os.getpid() and p.parent == root():
             continue   # this process's own folders are removed by their `finally`
+        if pid is None and p.parent != root() and _age(p) < LEGACY_GRACE:
+            continue   # an older version's folder without a process id may still be in use
         _remove(p)
         gone.append(p)
     return gone

@@ -113,6 +113,7 @@ def test_sweep_removes_what_a_dead_process_left_whatever_its_name(folders):
     legacy = tmp / "lcc-upload-abc123"
     legacy.mkdir()
     (legacy / "cards.csv").write_bytes(CARDS.encode())
+    os.utime(legacy, (0, 0))    # left by an older version long ago
     with tempfiles.folder("upload") as mine:       # this live process's own folder stays
         (mine / "x").write_bytes(b"")
         tempfiles.sweep()
@@ -151,7 +152,8 @@ def test_quarantine_rows_kept_before_the_check_are_scrubbed_by_the_next_load(fol
 
     from warehouse import store
     data, tmp, inputs, wh = folders
-    with store.publishing(wh) as con:   # as an older version stored a swapped row
+    with store.publishing(wh) as con:   # as an older version stored a swapped row (before any scrub)
+        con.execute("DELETE FROM warehouse_meta WHERE key = 'quarantine_scrubbed'")
         con.execute("INSERT INTO quarantine VALUES (2, 5, 'timestamp: not a valid date and time', ?)",
                     [json.dumps({"timestamp": "ZQ900004", "event": "login", "patron_id_pseudonym": "ab" * 32})])
     load_files([write(inputs, "activity.csv", ACTIVITY)], community="testville", source="card_activity", path=wh)
@@ -184,3 +186,17 @@ def test_a_full_disk_while_checking_is_a_clear_message_and_leaves_no_temp_copy(f
         load_files([write(inputs, "c2.csv", CARDS + "ZQ900009,Beta High,10,student,virtual,2015-09-09\n")],
                    community="testville", source="cards", path=wh, school_year="2015-16")
     assert raw_ids_under(data, tmp) == []
+
+
+def test_an_id_in_the_item_type_column_is_not_listed_as_an_unmapped_code(folders):
+    from tests.test_ingest_load import CIRCULATION, CODE_MAP
+    data, tmp, inputs, wh = folders
+    assert load_files([write(inputs, "codes.csv", CODE_MAP)], community="testville", source="code_map",
+                      path=wh).committed
+    swapped = CIRCULATION + "ZQ900001\t2015-10-04 10:00:00\tZQ900003\t\tcheckout\nZQ900002\t2015-10-05 10:00:00\tDVD\t\tcheckout\n"
+    report = load_files([write(inputs, "circ.csv", swapped)], community="testville", source="circulation",
+                        path=wh, dry_run=True)
+    unmapped = report.files[0].unmapped
+    assert unmapped["code"].tolist() == ["DVD"]                  # a real unmapped code is still listed
+    text = "\n".join(map(str, report.problems)) + unmapped.to_csv()
+    assert "ZQ900003" not in text and "withheld because they could be IDs" in text
