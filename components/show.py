@@ -1,5 +1,9 @@
 """Small Streamlit pieces every page uses: header with demo banner and notices, KPI tiles,
-tables with a CSV download, and charts."""
+tables with a CSV download, and charts.
+
+Accessibility (WCAG 2.1 AA): tables are real HTML tables (st.table, with a caption read by
+screen readers), not the canvas grid of st.dataframe; every chart carries a text alternative
+and, unless the page's own table beside it holds the same numbers, its numbers in a table."""
 from __future__ import annotations
 
 import re
@@ -7,6 +11,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from charts import describe
 from components import signin
 from components.sidebar import View
 from components.wording import Tile
@@ -55,9 +60,10 @@ def _slug(text: str) -> str:
 
 def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
           labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
-          height: int | str = "auto") -> None:
-    """A sortable table (numbers stay numbers, shown formatted, "<10" where suppressed) with
-    a CSV download of the same rows ("<10" in the file too)."""
+          height: int | str = "auto", alt: str | None = None) -> None:
+    """A table (numbers shown formatted, "<10" where suppressed) with a CSV download of the same
+    rows ("<10" in the file too). An HTML table that screen readers and keyboards read; a long
+    one scrolls within `height` pixels. `alt` describes it (default: its columns and size)."""
     labels, kinds = labels or {}, kinds or {}
     headers = [labels.get(c) or formats.COLUMNS.get(c, (c, ""))[0] or c for c in columns]
     shown = df[columns].reset_index(drop=True).copy()
@@ -69,13 +75,15 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
         hidden = is_suppressed(df.reset_index(drop=True), col)
         if hidden.any():
             styler = styler.format(lambda _v: formats.SUPPRESSED, subset=pd.IndexSlice[hidden[hidden].index, [head]])
-    if height == "auto" and len(shown) <= 20:
-        height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
-    st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")
+    rows = f"{len(shown):,} row" + ("" if len(shown) == 1 else "s")
+    alt = alt or f"Table of {rows}: {', '.join(headers)}."
+    fixed = height if isinstance(height, int) and len(shown) > 12 else "content"
+    st.table(styler, hide_index=True, height=fixed, alt=alt)
     st.download_button("Download CSV", csv_bytes(df, columns, headers),
                        file_name=f"{_slug(file_name)}.csv", mime="text/csv", key=f"{key}-csv",
                        icon=":material/download:", on_click=signin.record_download,
-                       args=(f"table {key}", f"{_slug(file_name)}.csv"))  # audited: who, scope, file
+                       args=(f"table {key}", f"{_slug(file_name)}.csv"),  # audited: who, scope, file
+                       help=f"The {rows} of this table as a CSV file.")
 
 
 def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
@@ -85,8 +93,27 @@ def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes
     return out.to_csv(index=False).encode("utf-8")
 
 
-def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+def chart(fig, key: str, *, alt: str | None = None, numbers: bool = True) -> None:
+    """A Plotly chart with its text alternative (`alt`, by default written from the figure) and,
+    with numbers=True, its numbers in a table under an expander, for readers who cannot see the
+    chart. Pass numbers=False only where the page's own table beside it holds the same numbers."""
+    text = alt or describe.alt_text(fig)
+    # theme=None: the figure's own colours (charts.palette), not Streamlit's, which draws tick
+    # labels and axis titles in a grey under 4.5:1.
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, alt=text, theme=None)
+    if numbers:
+        data = describe.table(fig)
+        if len(data):
+            title = describe.title(fig) or "this chart"
+            with st.expander(f"The numbers of the chart: {title}", icon=":material/table:"):
+                st.table(data, hide_index=True, alt=f"The numbers behind the chart {title}.",
+                         height=420 if len(data) > 12 else "content")
+
+
+def page_language() -> None:
+    """Declare the page's language (WCAG 3.1.1): Streamlit's own page says lang="en"; the
+    dashboard is in US English. Runs in the page itself (no iframe), once per run."""
+    st.html("<script>document.documentElement.lang = 'en-US';</script>", unsafe_allow_javascript=True)
 
 
 def file_name(view: View, what: str) -> str:

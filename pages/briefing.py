@@ -49,7 +49,7 @@ if not made["charts"]:
 
 page, side = st.columns([3, 1], gap="large")
 with side:
-    st.subheader("Download")
+    st.header("Download")
     for name, data in made["files"].items():
         kind = name.rsplit(".", 1)[1]
         st.download_button(made["labels"].get(name, name), data, file_name=name, mime=MIME[kind], key=f"dl-{name}",

@@ -41,7 +41,7 @@ def by_metric() -> None:
 
 by_metric()
 
-st.subheader(f"Growth on {view.prior_year}, every platform and metric")
+st.header(f"Growth on {view.prior_year}, every platform and metric")
 ui.table(growth, ["platform", "metric_type", "usage", "prior_usage", "growth"], key="eres-growth",
          file_name=ui.file_name(view, "e-resource growth"),
          labels={"platform": "Platform", "metric_type": "COUNTER metric", "usage": f"Usage {view.year}",
