@@ -1,5 +1,6 @@
 """The briefing's two charts, styled for print: white ground, dark text, two colours that
-survive a black-and-white copier (a dark solid line against a grey dashed one).
+survive a black-and-white copier (a dark solid line against a grey dashed one), all from
+charts.palette (text 4.5:1, marks 3:1); no text under 8 pt.
 
 Sizes are in points (one Plotly pixel = one point on paper), so a font size here is the font
 size on the printed page; render.py exports at a higher scale for sharpness.
@@ -14,11 +15,13 @@ import plotly.graph_objects as go
 
 from briefing.content import Briefing
 from briefing.wording import missing
+from charts import palette
 from metrics import formats as fmt
 
 WIDTH, HEIGHT = 266, 214   # points: two charts side by side across a Letter page
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
-INK, GREY, ACCENT, MARK = "#1b1b1b", "#8c8c8c", "#1f4e79", "#b35900"
+INK, GREY, ACCENT, MARK = palette.TEXT, palette.PRIOR, palette.ACCENT, palette.CAMPAIGN
+MARK_TEXT = palette.CAMPAIGN_TEXT
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
@@ -65,7 +68,7 @@ def activation_chart(b: Briefing) -> go.Figure:
             continue
         fig.add_vline(x=pd.Timestamp(when), line=dict(color=MARK, width=1.2, dash="dash"))
         fig.add_annotation(x=pd.Timestamp(when), y=1, yref="paper", xanchor="left", yanchor="top",
-                           showarrow=False, align="left", xshift=3, font=dict(color=MARK, size=7.5),
+                           showarrow=False, align="left", xshift=3, font=dict(color=MARK_TEXT, size=8),
                            text="<br>".join(textwrap.wrap(f"{c['title']}, from {when:%b} {when.day}", 24)))
     _layout(fig, "Students whose card has been used, % of enrolled")
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", dtick=25)
@@ -107,7 +110,7 @@ def circulation_chart(b: Briefing) -> go.Figure:
                      showline=False, ticks="", zeroline=True, zerolinecolor=GREY)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", showline=False)
     fig.add_annotation(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                       yshift=-2, text=f"In brackets: loans in {b.scope.school_year}", font=dict(size=7, color=GREY))
+                       yshift=-2, text=f"In brackets: loans in {b.scope.school_year}", font=dict(size=8, color=palette.MUTED))
     fig.update_layout(margin=dict(b=16))
     return fig
 

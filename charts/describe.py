@@ -18,14 +18,14 @@ from metrics import formats
 KINDS = {"scatter": "Line chart", "bar": "Bar chart", "box": "Box plot"}
 
 
-def _plain(text) -> str:
+def plain(text) -> str:
     """Plotly label text without its markup (<br>, <b>)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(text or ""))).strip()
 
 
 def title(fig: go.Figure) -> str:
     """The figure's title as plain text."""
-    return _plain(fig.layout.title.text)
+    return plain(fig.layout.title.text)
 
 
 def _value_format(fig: go.Figure, axis: str):
@@ -38,7 +38,7 @@ def _value_format(fig: go.Figure, axis: str):
         try:
             f = float(v)
         except (TypeError, ValueError):
-            return _plain(v) or "–"
+            return plain(v) or "–"
         if pd.isna(f):
             return "–"
         return formats.count(f) if f == int(f) else f"{f:,.1f}"
@@ -51,7 +51,7 @@ def _category(v) -> str:
             isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", v)):
         t = pd.Timestamp(v)
         return f"{t:%b} {t.day}, {t.year}"
-    return _plain(v)
+    return plain(v)
 
 
 def _points(trace) -> list[tuple[str, str, object, str | None]]:
@@ -62,12 +62,12 @@ def _points(trace) -> list[tuple[str, str, object, str | None]]:
     texts = trace.text if isinstance(trace.text, (list, tuple)) else None
     if texts is None and getattr(trace, "text", None) is not None and not isinstance(trace.text, str):
         texts = list(trace.text)
-    name = _plain(trace.name) if trace.name else ""
+    name = plain(trace.name) if trace.name else ""
     if trace.type == "box" and getattr(trace, "hovertext", None) is not None:
         cats = list(trace.hovertext)   # every community is a point of the box
     out = []
     for i, (c, v) in enumerate(zip(cats, vals)):
-        out.append((name, _category(c), v, _plain(texts[i]) if texts is not None and i < len(texts) else None))
+        out.append((name, _category(c), v, plain(texts[i]) if texts is not None and i < len(texts) else None))
     return out
 
 
@@ -91,16 +91,16 @@ def table(fig: go.Figure) -> pd.DataFrame:
             if t.type == "bar" and getattr(t, "base", None) is not None:
                 continue   # a range drawn as a bar (quartiles): its ends are in the page's table
             rows.append({"series": series, "category": cat,
-                         "value": text if text and any(ch.isdigit() for ch in text) or text == "<10" else fmt(value)})
+                         "value": text or fmt(value)})   # the label written on the mark, if any
     if not rows:
         return pd.DataFrame(columns=["Category", "Value"])
     df = pd.DataFrame(rows)
     days = df["category"].str.extract(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})$")
     if days.notna().all().all() and (days[1] == "1").all():
         df["category"] = days[0] + " " + days[2]
-    x_title = _plain(fig.layout.yaxis.title.text if traces and _value_axis(traces[0]) == "x"
+    x_title = plain(fig.layout.yaxis.title.text if traces and _value_axis(traces[0]) == "x"
                      else fig.layout.xaxis.title.text) or "Category"
-    value_title = _plain(fig.layout.xaxis.title.text if traces and _value_axis(traces[0]) == "x"
+    value_title = plain(fig.layout.xaxis.title.text if traces and _value_axis(traces[0]) == "x"
                          else fig.layout.yaxis.title.text) or "Value"
     series = df["series"].unique().tolist()
     categories = df["category"].drop_duplicates().tolist()
@@ -122,17 +122,17 @@ def alt_text(fig: go.Figure) -> str:
     name = title(fig) or "Chart"
     traces = [t for t in fig.data if t.type in KINDS]
     if not traces:
-        message = " ".join(_plain(a.text) for a in fig.layout.annotations)
+        message = " ".join(plain(a.text) for a in fig.layout.annotations)
         return f"{name}. {message}".strip()
     kind = KINDS.get(traces[0].type, "Chart")
     value_axis = _value_axis(traces[0])
     category_axis = "y" if value_axis == "x" else "x"
-    measured = _plain(fig.layout[f"{value_axis}axis"].title.text)
-    over = _plain(fig.layout[f"{category_axis}axis"].title.text)
+    measured = plain(fig.layout[f"{value_axis}axis"].title.text)
+    over = plain(fig.layout[f"{category_axis}axis"].title.text)
     parts = [f"{kind}: {name}."]
     if measured:
         parts.append(f"It shows {measured[0].lower() + measured[1:]}" + (f" by {over.lower()}." if over else "."))
-    names = [_plain(t.name) for t in traces if t.name and t.showlegend is not False]
+    names = [plain(t.name) for t in traces if t.name and t.showlegend is not False]
     if len(names) > 1:
         parts.append(f"Series: {', '.join(dict.fromkeys(names))}.")
     parts.append("Its numbers are also given in a table on this page.")
