@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Library Card Challenge impact", page_icon=":material/local_library:",
                    layout="wide")
-components.page_language()  # lang="en-US" (WCAG 3.1.1)
+components.accessibility()  # lang="en-US", focus ring (WCAG 3.1.1, 2.4.7)
 
 PAGES = [
     ("pages/overview.py", "Overview", "overview", ":material/dashboard:"),

@@ -8,6 +8,7 @@ size on the printed page; render.py exports at a higher scale for sharpness.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 
 import pandas as pd
@@ -15,7 +16,7 @@ import plotly.graph_objects as go
 
 from briefing.content import Briefing
 from briefing.wording import missing
-from charts import palette
+from charts import describe, palette
 from metrics import formats as fmt
 
 WIDTH, HEIGHT = 266, 214   # points: two charts side by side across a Letter page
@@ -121,3 +122,20 @@ TITLES = {"activation": "Activation through the school year", "circulation-by-fo
 def charts(b: Briefing) -> dict[str, go.Figure]:
     """The briefing's charts by file-name suffix."""
     return {"activation": activation_chart(b), "circulation-by-format": circulation_chart(b)}
+
+
+def chart_alt(b: Briefing) -> dict[str, str]:
+    """Each chart's alternative text: what it shows and the numbers written on it."""
+    out = {}
+    for name, fig in charts(b).items():
+        # Line-end labels ("2015-16 88.0 %") and campaign notes, as sentences.
+        labels = [re.sub(r"^(\d{4}-\d{2}) ", r"\1: ", describe.plain(a.text)) for a in fig.layout.annotations if a.text]
+        data = describe.table(fig)
+        if name == "circulation-by-format" and len(data):
+            values = "; ".join(f"{row.iloc[0]}: {row.iloc[1]}" for _, row in data.iterrows())
+            text = f"Bar chart: {describe.title(fig)}. {values}."
+        else:
+            text = f"Line chart: {describe.title(fig)}, week by week, this year against the year before. " + \
+                   " ".join(f"{label}." for label in labels)
+        out[name] = " ".join(text.split())
+    return out

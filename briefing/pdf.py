@@ -14,7 +14,6 @@ well under a second and needs no system library.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,29 +21,13 @@ from pathlib import Path
 import typst
 
 from briefing import figures
+from briefing.figures import chart_alt
 from briefing.content import Briefing
-from charts import describe, palette
+from charts import palette
 
 TEMPLATE = Path(__file__).with_name("briefing.typ")
 CHARTS = ("activation", "circulation-by-format")
 RULE = "#c9d3df"   # hairlines between parts: decoration, not content
-
-
-def chart_alt(b: Briefing) -> dict[str, str]:
-    """Each chart's alternative text: what it shows and the numbers written on it."""
-    out = {}
-    for name, fig in figures.charts(b).items():
-        # Line-end labels ("2015-16 88.0 %") and campaign notes, as sentences.
-        labels = [re.sub(r"^(\d{4}-\d{2}) ", r"\1: ", describe.plain(a.text)) for a in fig.layout.annotations if a.text]
-        data = describe.table(fig)
-        if name == "circulation-by-format" and len(data):
-            values = "; ".join(f"{row.iloc[0]}: {row.iloc[1]}" for _, row in data.iterrows())
-            text = f"Bar chart: {describe.title(fig)}. {values}."
-        else:
-            text = f"Line chart: {describe.title(fig)}, week by week, this year against the year before. " + \
-                   " ".join(f"{label}." for label in labels)
-        out[name] = " ".join(text.split())
-    return out
 
 
 def content(b: Briefing, files: dict[str, str | None]) -> dict:

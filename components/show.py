@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from charts import describe
+from charts import describe, palette
 from components import signin
 from components.sidebar import View
 from components.wording import Tile
@@ -110,9 +110,20 @@ def chart(fig, key: str, *, alt: str | None = None, numbers: bool = True) -> Non
                          height=420 if len(data) > 12 else "content")
 
 
-def page_language() -> None:
-    """Declare the page's language (WCAG 3.1.1): Streamlit's own page says lang="en"; the
-    dashboard is in US English. Runs in the page itself (no iframe), once per run."""
+# A visible focus ring on everything the keyboard reaches (WCAG 2.4.7): Streamlit's page links
+# and its scrollable main area show none of their own (a 15 % grey background on the sidebar's
+# grey), so one rule draws the accent outline wherever the browser says focus is visible.
+FOCUS_CSS = f"""<style>
+:focus-visible {{ outline: 2px solid {palette.ACCENT} !important; outline-offset: 2px !important; }}
+[data-testid="stMain"]:focus-visible, section:focus-visible {{ outline-offset: -3px !important; }}
+</style>"""
+
+
+def accessibility() -> None:
+    """Page-wide settings Streamlit has no option for: the page's language (WCAG 3.1.1:
+    Streamlit's page says lang="en"; the dashboard is in US English) and the focus ring. Once
+    per run, before anything else is drawn."""
+    st.html(FOCUS_CSS)   # style only: Streamlit adds it to the page without taking up room
     st.html("<script>document.documentElement.lang = 'en-US';</script>", unsafe_allow_javascript=True)
 
 
