@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import components as ui
+from components.statement import statement
 from metrics import formats
 
 view = ui.current_view()
@@ -62,3 +63,5 @@ ui.table(log.assign(community=log["community"].fillna("all")), ["load_id", "load
                  "file_name": "File", "community": "Community", "rows_loaded": "Rows loaded",
                  "rows_rejected": "Rows rejected", "status": "Status"},
          kinds={"load_id": "text", "loaded_at": "datetime", "rows_loaded": "count", "rows_rejected": "count"})
+
+statement()
