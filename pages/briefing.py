@@ -61,7 +61,9 @@ with side:
 with page:
     if made["preview"]:
         with st.container(border=True):
-            st.image(made["preview"][0], caption="The briefing as it prints", width="stretch")
+            st.image(made["preview"][0], caption="The briefing as it prints", width="stretch",
+                     alt=f"Preview of the one-page briefing for {view.label}, {view.year}, as it prints. "
+                         "Its text, figures and tables can be read in the PDF download, a tagged PDF.")
     else:
         # Without pdftoppm, lay out the same content directly.
         b = content.build(wh.con, scope)
@@ -72,6 +74,6 @@ with page:
             cols[i % 3].metric(h.label, h.value, help=f"{h.detail}; {h.change}")
         for s in b.sentences:
             st.markdown(f"- {s}")
-        for fig in figures.charts(b).values():
-            st.plotly_chart(fig, config={"displaylogo": False})
+        for name, fig in figures.charts(b).items():
+            ui.chart(fig, key=f"briefing-{name}")
         st.caption(b.footnote)

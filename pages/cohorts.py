@@ -45,7 +45,7 @@ def comparison(community: str, name: str) -> None:
 if view.viewer.sees_everything:
     st.header("Every community")
     table = ui.metric("community_table", scope)
-    st.caption(f"{len(table)} communities. Click a column header to sort.")
+    st.caption(f"{len(table)} communities, by name. The CSV download sorts any way you like in a spreadsheet.")
     ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
              labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"},
              height=420)
