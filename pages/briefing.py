@@ -31,7 +31,7 @@ def make(_con, version: str, year: str, community: str | None, cohort: int | Non
         preview = render.pdf_pages_png(files[pdf_name], dpi=110)
     except RuntimeError:  # no pdftoppm: the page lays the content out itself below
         preview = []
-    labels = {pdf_name: "PDF (one page, US Letter)", f"{b.file_stem()}.pptx": "PowerPoint (two slides)"}
+    labels = {pdf_name: "PDF (one page, US Letter)", f"{b.file_stem()}.pptx": "PowerPoint (three slides)"}
     labels.update({f"{b.file_stem()}-{k}.png": f"Chart: {t.lower()} (PNG)" for k, t in figures.TITLES.items()})
     return {"files": files, "labels": labels, "preview": preview, "charts": all(pngs.values())}
 

@@ -27,7 +27,7 @@ def test_briefing_for_the_community_in_the_url(app):
     assert at.title[0].value == "Briefing"
     assert at.caption[0].value.startswith("Charlotte Mecklenburg · school year 2015-16")
     labels = [b.label for b in at.get("download_button")]
-    assert labels[:2] == ["PDF (one page, US Letter)", "PowerPoint (two slides)"]
+    assert labels[:2] == ["PDF (one page, US Letter)", "PowerPoint (three slides)"]
 
 
 def test_briefing_for_a_cohort(app):
