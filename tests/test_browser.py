@@ -93,6 +93,9 @@ def browser(tmp_path_factory):
 def _wait_until_idle(page, timeout_s: float = 60) -> None:
     """Streamlit renders in steps: wait for the app to stop running and the page to settle."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
+    # Every page, and the sign-in form, opens with a title; until it is there a fresh server may
+    # still be showing Streamlit's own page list, with nothing running.
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
