@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test demo chromium clean
+.PHONY: run test demo chromium axe clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,24 @@ chromium:
 	  || echo "Could not install chromium: chart export and browser tests will be skipped."; }
 	@command -v pdftoppm >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null || true)
 
+# axe-core (npm, pinned in package.json / package-lock.json): the browser test injects it to
+# check every page against WCAG 2.1 A and AA. Installed once into node_modules/, never fetched at run time.
+axe: node_modules/axe-core/axe.min.js
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing Debian's npm (for axe-core)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) \
+	  || echo "Could not install npm: the accessibility checks will be skipped."; }
+	@command -v npm >/dev/null 2>&1 && npm ci --no-audit --no-fund --silent && touch $@ || true
+
 demo: $(VENV)/installed
 	$(PY) -m warehouse.demo --if-missing
 
 run: $(VENV)/installed chromium demo
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
-test: $(VENV)/installed chromium
+test: $(VENV)/installed chromium axe
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) data/*.duckdb
+	rm -rf $(VENV) data/*.duckdb node_modules

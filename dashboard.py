@@ -51,6 +51,9 @@ def home() -> None:
 # here with links that carry the scope and year along.
 page = st.navigation([st.Page(home, title="Home", url_path="home", default=True, visibility="hidden"), *pages],
                      position="hidden")
+# After st.navigation: drawn before it, the first run on a fresh server briefly shows Streamlit's
+# own page list instead of the page.
+components.accessibility()  # lang="en-US", focus ring (WCAG 3.1.1, 2.4.7)
 # After st.navigation, so that a stop at the sign-in form never falls back to Streamlit's own
 # listing of pages/.
 viewer = signin.gate()  # the demo banner, or the signed-in user; otherwise the sign-in form, and stop

@@ -1,5 +1,6 @@
 """The briefing's two charts, styled for print: white ground, dark text, two colours that
-survive a black-and-white copier (a dark solid line against a grey dashed one).
+survive a black-and-white copier (a dark solid line against a grey dashed one), all from
+charts.palette (text 4.5:1, marks 3:1); no text under 8 pt.
 
 Sizes are in points (one Plotly pixel = one point on paper), so a font size here is the font
 size on the printed page; render.py exports at a higher scale for sharpness.
@@ -7,6 +8,7 @@ size on the printed page; render.py exports at a higher scale for sharpness.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 
 import pandas as pd
@@ -14,12 +16,14 @@ import plotly.graph_objects as go
 
 from briefing.content import Briefing
 from briefing.wording import missing
+from charts import describe, palette
 from metrics import formats as fmt
 from metrics.suppression import marks
 
 WIDTH, HEIGHT = 266, 214   # points: two charts side by side across a Letter page
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
-INK, GREY, ACCENT, MARK = "#1b1b1b", "#8c8c8c", "#1f4e79", "#b35900"
+INK, GREY, ACCENT, MARK = palette.TEXT, palette.PRIOR, palette.ACCENT, palette.CAMPAIGN
+MARK_TEXT = palette.CAMPAIGN_TEXT
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
@@ -66,7 +70,7 @@ def activation_chart(b: Briefing) -> go.Figure:
             continue
         fig.add_vline(x=pd.Timestamp(when), line=dict(color=MARK, width=1.2, dash="dash"))
         fig.add_annotation(x=pd.Timestamp(when), y=1, yref="paper", xanchor="left", yanchor="top",
-                           showarrow=False, align="left", xshift=3, font=dict(color=MARK, size=7.5),
+                           showarrow=False, align="left", xshift=3, font=dict(color=MARK_TEXT, size=8),
                            text="<br>".join(textwrap.wrap(f"{c['title']}, from {fmt.date(when).rsplit(',', 1)[0]}", 24)))
     _layout(fig, "Students whose card has been used, % of enrolled")
     fig.update_yaxes(range=[0, 100], ticksuffix="%", dtick=25)
@@ -110,7 +114,7 @@ def circulation_chart(b: Briefing) -> go.Figure:
                      showline=False, ticks="", zeroline=True, zerolinecolor=GREY)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", showline=False)
     fig.add_annotation(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                       yshift=-2, text=f"In brackets: loans in {b.scope.school_year}", font=dict(size=7, color=GREY))
+                       yshift=-2, text=f"In brackets: loans in {b.scope.school_year}", font=dict(size=8, color=palette.MUTED))
     fig.update_layout(margin=dict(b=16))
     return fig
 
@@ -122,3 +126,20 @@ SHORT_TITLES = {"activation": "Activation chart", "circulation-by-format": "Circ
 def charts(b: Briefing) -> dict[str, go.Figure]:
     """The briefing's charts by file-name suffix."""
     return {"activation": activation_chart(b), "circulation-by-format": circulation_chart(b)}
+
+
+def chart_alt(b: Briefing) -> dict[str, str]:
+    """Each chart's alternative text: what it shows and the numbers written on it."""
+    out = {}
+    for name, fig in charts(b).items():
+        # Line-end labels ("2015-16 88.0 %") and campaign notes, as sentences.
+        labels = [re.sub(r"^(\d{4}-\d{2}) ", r"\1: ", describe.plain(a.text)) for a in fig.layout.annotations if a.text]
+        data = describe.table(fig)
+        if name == "circulation-by-format" and len(data):
+            values = "; ".join(f"{row.iloc[0]}: {row.iloc[1]}" for _, row in data.iterrows())
+            text = f"Bar chart: {describe.title(fig)}. {values}."
+        else:
+            text = f"Line chart: {describe.title(fig)}, week by week, this year against the year before. " + \
+                   " ".join(f"{label}." for label in labels)
+        out[name] = " ".join(text.split())
+    return out

@@ -1,5 +1,9 @@
-"""The briefing as two 16:9 slides, with python-pptx: the figures and sentences, then the
-charts, the cohort standing and the footnote. Text stays text (editable, searchable)."""
+"""The briefing as three 16:9 slides, with python-pptx: the figures and sentences; the charts
+and the cohort standing; the sources and definitions. Text stays text (editable, searchable).
+
+Accessible as PowerPoint's checker asks: every slide has a real title (the layout's title
+placeholder, first in reading order), every chart picture its alternative text (the same as
+the PDF's), and no text is under 12 pt."""
 from __future__ import annotations
 
 import io
@@ -11,8 +15,13 @@ from pptx.util import Emu, Inches, Pt
 
 from briefing.content import Briefing, Line
 from briefing.figures import HEIGHT as CHART_H, WIDTH as CHART_W
+from briefing.figures import chart_alt
+from charts import palette
 
-INK, MUTED, ACCENT, TILE, DEMO = (RGBColor.from_string(c) for c in ("1B1B1B", "5A5A5A", "1F4E79", "EEF2F7", "A4262C"))
+INK, MUTED, ACCENT, TILE, DEMO = (RGBColor.from_string(c.lstrip("#").upper()) for c in (
+    palette.TEXT, palette.MUTED, palette.ACCENT, palette.TILE, palette.NEGATIVE))
+MIN_PT = 12          # the smallest text on any slide
+TITLE_ONLY = 5       # the default template's "Title Only" layout: a title placeholder
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 X0 = Inches(0.5)
 BODY_W = SLIDE_W - 2 * X0
@@ -34,13 +43,21 @@ def _text(slide, x, y, w, h, runs: list[tuple[str, float, bool, RGBColor]], alig
 
 
 def _header(slide, b: Briefing, heading: str) -> None:
-    _text(slide, X0, Inches(0.3), Inches(9), Inches(1.0), [
-        (f"{b.program} · Briefing".upper(), 11, True, ACCENT),
-        (heading, 28, True, INK),
-        (f"{b.period} · {b.subtitle}", 13, False, MUTED),
-    ])
-    right = [("DEMO DATA: synthetic figures", 11, True, DEMO)] if b.is_demo else []
-    right.append((f"Data last loaded {b.loaded}", 10, False, MUTED))
+    """The slide's title in its title placeholder (what a screen reader announces as the slide),
+    with the program above it and the period below."""
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = X0, Inches(0.55), Inches(9), Inches(0.6)
+    tf = title.text_frame
+    tf.word_wrap = True
+    tf.text = heading
+    p = tf.paragraphs[0]
+    p.alignment = PP_ALIGN.LEFT
+    for r in p.runs:
+        r.font.size, r.font.bold, r.font.color.rgb, r.font.name = Pt(28), True, INK, "Arial"
+    _text(slide, X0, Inches(0.2), Inches(9), Inches(0.35), [(f"{b.program} · Briefing".upper(), 12, True, ACCENT)])
+    _text(slide, X0, Inches(1.1), Inches(9), Inches(0.35), [(f"{b.period} · {b.subtitle}", 14, False, MUTED)])
+    right = [("DEMO DATA: synthetic figures", 12, True, DEMO)] if b.is_demo else []
+    right.append((f"Data last loaded {b.loaded}", 12, False, MUTED))
     _text(slide, SLIDE_W - X0 - Inches(4), Inches(0.55), Inches(4), Inches(0.7), right, align=PP_ALIGN.RIGHT)
 
 
@@ -51,13 +68,13 @@ def _tile(slide, x, y, w, h, label, value, detail, change) -> None:
     shape.line.fill.background()
     shape.shadow.inherit = False
     _text(slide, x + Inches(0.1), y + Inches(0.05), w - Inches(0.2), h - Inches(0.1), [
-        (label.upper(), 10, True, MUTED), (value, 26, True, ACCENT), (detail, 10, False, INK), (change, 10, True, INK),
+        (label.upper(), 12, True, MUTED), (value, 26, True, ACCENT), (detail, 12, False, INK), (change, 12, True, INK),
     ])
 
 
-def _table(slide, x, y, w, header: list[str], lines: list[Line], first_col: float, size: float = 11):
+def _table(slide, x, y, w, header: list[str], lines: list[Line], first_col: float, size: float = MIN_PT):
     rows, cols = len(lines) + 1, len(header)
-    row_h = Inches(0.25)
+    row_h = Inches(0.3)
     shape = slide.shapes.add_table(rows, cols, x, y, w, row_h * rows)
     table = shape.table
     for r in table.rows:
@@ -75,6 +92,9 @@ def _table(slide, x, y, w, header: list[str], lines: list[Line], first_col: floa
                 for r in p.runs:
                     r.font.size, r.font.bold = Pt(size), i == 0
                     r.font.color.rgb = INK if i else RGBColor(0xFF, 0xFF, 0xFF)
+            if i == 0:   # white on the accent: 6.7:1
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = ACCENT
     return shape
 
 
@@ -83,37 +103,44 @@ def build(b: Briefing, pngs: dict[str, bytes | None] | None = None) -> bytes:
     pngs = pngs or {}
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
-    blank = prs.slide_layouts[6]
+    layout = prs.slide_layouts[TITLE_ONLY]
 
     # Slide 1: the headline figures and what they say.
-    s1 = prs.slides.add_slide(blank)
+    s1 = prs.slides.add_slide(layout)
     _header(s1, b, b.title)
     gap = Inches(0.15)
     tile_w, tile_h = Emu(int((BODY_W - 2 * gap) / 3)), Inches(1.35)
     for i, h in enumerate(b.headlines):
         row, col = divmod(i, 3)
-        _tile(s1, X0 + col * (tile_w + gap), Inches(1.65) + row * (tile_h + gap), tile_w, tile_h,
+        _tile(s1, X0 + col * (tile_w + gap), Inches(1.6) + row * (tile_h + gap), tile_w, tile_h,
               h.label, h.value, h.detail, h.change)
-    _text(s1, X0, Inches(4.6), BODY_W, Inches(2.6),
+    _text(s1, X0, Inches(4.55), BODY_W, Inches(2.7),
           [("In brief", 15, True, ACCENT)] + [(f"•  {s}", 15, False, INK) for s in b.sentences])
 
-    # Slide 2: the charts, the cohort standing and the footnote.
-    s2 = prs.slides.add_slide(blank)
+    # Slide 2: the charts and the cohort standing.
+    s2 = prs.slides.add_slide(layout)
     _header(s2, b, f"{b.title}: the year in charts")
-    chart_h = Inches(3.8)
+    alts = chart_alt(b)
+    chart_h = Inches(3.6)
     chart_w = Emu(int(chart_h * CHART_W / CHART_H))
     left = X0 + Emu(int((BODY_W - 2 * chart_w - gap) / 2))
     for i, name in enumerate(("activation", "circulation-by-format")):
         x = left + i * (chart_w + gap)
         if pngs.get(name):
-            s2.shapes.add_picture(io.BytesIO(pngs[name]), x, Inches(1.35), width=chart_w, height=chart_h)
+            pic = s2.shapes.add_picture(io.BytesIO(pngs[name]), x, Inches(1.5), width=chart_w, height=chart_h)
+            pic.name = f"Chart: {name.replace('-', ' ')}"
+            pic._element.nvPicPr.cNvPr.set("descr", alts[name])   # the picture's alternative text
         else:
-            _text(s2, x, Inches(1.35), chart_w, Inches(1),
-                  [("Chart not available: chart export needs Chromium.", 12, False, MUTED)])
-    _table(s2, X0, Inches(5.3), Emu(int(BODY_W * 0.55)), b.standing_header, b.standing, 0.22, 9)
+            _text(s2, x, Inches(1.5), chart_w, Inches(1),
+                  [("Chart not available: chart export needs Chromium.", MIN_PT, False, MUTED)])
+    _table(s2, X0, Inches(5.3), Emu(int(BODY_W * 0.55)), b.standing_header, b.standing, 0.22)
     _table(s2, X0 + Emu(int(BODY_W * 0.58)), Inches(5.3), Emu(int(BODY_W * 0.42)),
-           b.notable_header, b.notable, 0.46, 9)
-    _text(s2, X0, Inches(6.8), BODY_W, Inches(0.6), [(b.footnote, 7, False, MUTED)])
+           b.notable_header, b.notable, 0.46)
+
+    # Slide 3: sources, definitions and suppression, at a readable size.
+    s3 = prs.slides.add_slide(layout)
+    _header(s3, b, f"{b.title}: sources and definitions")
+    _text(s3, X0, Inches(1.6), BODY_W, Inches(5.4), [(b.footnote, 16, False, INK)])
 
     out = io.BytesIO()
     prs.save(out)

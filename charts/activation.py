@@ -63,15 +63,15 @@ def add_campaigns(fig: go.Figure, campaigns: pd.DataFrame | None, start: pd.Time
         level = i % LABEL_ROWS
         x0 = row.start_date
         if pd.notna(row.end_date) and row.end_date > x0:
-            fig.add_vrect(x0=x0, x1=min(row.end_date, end), fillcolor="#e07b1a", opacity=0.08,
+            fig.add_vrect(x0=x0, x1=min(row.end_date, end), fillcolor=style.palette.CAMPAIGN, opacity=0.08,
                           line_width=0, layer="below")
         fig.add_shape(type="line", x0=x0, x1=x0, xref="x", y0=0, y1=1 + ROW_HEIGHT * level, yref="paper",
-                      line=dict(color="#e07b1a", width=1.5, dash="dot"))
+                      line=dict(color=style.palette.CAMPAIGN, width=1.5, dash="dot"))
         when = formats.date(x0)
         fig.add_annotation(x=x0, xref="x", y=1 + ROW_HEIGHT * level, yref="paper", yanchor="bottom",
                            xanchor="left" if x0 < start + (end - start) * 0.7 else "right",
                            text=f"{when}: {style.shorten(row.title, 44)}", hovertext=row.title,
-                           showarrow=False, font=dict(size=12, color="#8a4a0a"),
+                           showarrow=False, font=dict(size=12, color=style.palette.CAMPAIGN_TEXT),
                            bgcolor="rgba(255,255,255,0.9)")
     return min(len(shown), LABEL_ROWS)
 

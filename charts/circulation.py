@@ -41,7 +41,7 @@ def growth_bars(df: pd.DataFrame, year: str, prior_year: str, breakdown_title: s
     lo, hi = float(min(shown["growth"].min(), 0)), float(max(shown["growth"].max(), 0))
     pad = (hi - lo) * 0.2 or 0.1
     fig.update_xaxes(tickformat=style.GROWTH_AXIS, range=[lo - (pad if lo < 0 else 0), hi + pad],
-                     zeroline=True, zerolinecolor="#888888")
+                     zeroline=True, zerolinecolor=style.palette.AXIS)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -55,7 +55,8 @@ def hotspot_bars(df: pd.DataFrame) -> go.Figure:
     for i, (col, name) in enumerate([("loans", "Hotspot loans"), ("borrowers", "Unique borrowers")]):
         values = df[col].astype("Float64")
         fig.add_trace(go.Bar(
-            x=df["school_year"], y=values.fillna(0), name=name, marker_color=style.COLORS[i],
+            x=df["school_year"], y=values.fillna(0), name=name,
+            marker=dict(color=style.COLORS[i], pattern=dict(shape=style.palette.pattern(i), fgcolor="white")),
             text=["<10" if pd.isna(v) else f"{int(v):,}" for v in values], textposition="outside",
             cliponaxis=False, hovertemplate=f"{name}, %{{x}}: %{{text}}<extra></extra>",
         ))

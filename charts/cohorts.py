@@ -29,7 +29,8 @@ def distribution(table: pd.DataFrame, metric: str, highlight: str | None = None)
         fig.add_trace(go.Box(
             y=part[metric], x=[f"Cohort {cohort} ({len(part)} communities)"] * len(part),
             name=f"Cohort {cohort}", boxpoints="all", jitter=0.45, pointpos=0,
-            marker=dict(size=6, opacity=0.65, color=style.COLORS[i]), line=dict(color=style.COLORS[i]),
+            # Points fully opaque (a faded point would fall under 3:1), each cohort its own symbol.
+            marker=dict(size=6, color=style.COLORS[i], symbol=style.palette.symbol(i)), line=dict(color=style.COLORS[i]),
             fillcolor="rgba(0,0,0,0)", hovertext=part["label"], boxmean=False,
             hovertemplate=f"%{{hovertext}}: %{{y:{fmt}}}<extra></extra>",
         ))
@@ -71,7 +72,9 @@ def comparison(cmp: pd.DataFrame, community: str) -> go.Figure:
     for i, row in enumerate(cmp.itertuples(), start=1):
         name, _axis, fmt, axis_fmt = METRICS[row.metric]
         fig.add_trace(go.Bar(
-            x=[row.q3 - row.q1], base=[row.q1], y=[""], orientation="h", marker_color="rgba(31,95,153,0.25)",
+            x=[row.q3 - row.q1], base=[row.q1], y=[""], orientation="h",
+            # A light fill with a full-contrast outline: the band's edges are the mark.
+            marker=dict(color=style.palette.BAND, line=dict(color=style.palette.ACCENT, width=1.5)),
             width=0.5, showlegend=i == 1, name="Cohort middle half (Q1 to Q3)",
             hovertemplate=f"Q1 %{{base:{fmt}}} to Q3 {_fmt(row.q3, fmt)}<extra></extra>",
         ), row=i, col=1)
@@ -106,7 +109,7 @@ def survey(df: pd.DataFrame, wave: str) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=df["share_yes"], y=labels, orientation="h", marker_color=style.COLORS[2],
         error_x=dict(type="data", symmetric=False, array=df["ci_high"] - df["share_yes"],
-                     arrayminus=df["share_yes"] - df["ci_low"], color="#333333", thickness=1.5, width=6),
+                     arrayminus=df["share_yes"] - df["ci_low"], color=style.palette.TEXT, thickness=1.5, width=6),
         customdata=df[["yes", "n", "ci_low", "ci_high"]].astype(object).to_numpy(),
         hovertemplate="%{y}<br>%{x:.1%} yes (%{customdata[0]} of %{customdata[1]} communities)"
                       "<br>95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",

@@ -30,10 +30,12 @@ def year_on_year(df: pd.DataFrame, metric_type: str, year: str, prior_year: str)
     if df.empty:
         return style.empty(title, f"No {name.lower()} reported.")
     fig = go.Figure()
-    for col, name, color in [("prior_usage", prior_year, style.PRIOR), ("usage", year, style.COLORS[0])]:
+    # The year before is grey and hatched, so the two bars differ in more than colour.
+    for col, name, color, shape in [("prior_usage", prior_year, style.PRIOR, "/"), ("usage", year, style.COLORS[0], "")]:
         values = df[col].astype("Float64")
         fig.add_trace(go.Bar(
-            x=df["platform"], y=values.fillna(0), name=name, marker_color=color,
+            x=df["platform"], y=values.fillna(0), name=name,
+            marker=dict(color=color, pattern=dict(shape=shape, fgcolor="white")),
             text=["<10" if pd.isna(v) else f"{int(v):,}" for v in values], textposition="outside",
             cliponaxis=False, hovertemplate=f"%{{x}}, {name}: %{{text}}<extra></extra>",
         ))
@@ -41,7 +43,7 @@ def year_on_year(df: pd.DataFrame, metric_type: str, year: str, prior_year: str)
     for row in df.itertuples():
         if pd.notna(row.growth):
             fig.add_annotation(x=row.platform, y=top * 1.2, text=f"<b>{formats.growth(row.growth)}</b>",
-                               showarrow=False, font=dict(size=13, color=style.COLORS[3] if row.growth < 0 else "#1b5e20"))
+                               showarrow=False, font=dict(size=13, color=style.palette.NEGATIVE if row.growth < 0 else style.palette.POSITIVE))
     style.layout(fig, title, "Platform", "Count in the school year", height=440, legend_title="School year")
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=style.COUNT, range=[0, top * 1.3])

@@ -1,5 +1,9 @@
 """Small Streamlit pieces every page uses: header with demo banner and notices, KPI tiles,
-tables with a CSV download, and charts."""
+tables with a CSV download, and charts.
+
+Accessibility (WCAG 2.1 AA): tables are real HTML tables (st.table, with a caption read by
+screen readers), not the canvas grid of st.dataframe; every chart carries a text alternative
+and, unless the page's own table beside it holds the same numbers, its numbers in a table."""
 from __future__ import annotations
 
 import re
@@ -7,6 +11,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from charts import describe, palette
 from components import exports
 from components.choice import plain
 from components.sidebar import View
@@ -57,10 +62,11 @@ def _slug(text: str) -> str:
 
 def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
           labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
-          height: int | str = "auto") -> None:
-    """A sortable table (numbers stay numbers, shown formatted, "<10" where a count is under
-    10, "suppressed" where a cell is hidden to protect one) with a CSV download of the same
-    rows (the same marks in the file)."""
+          height: int | str = "auto", alt: str | None = None) -> None:
+    """A table (numbers shown formatted, "<10" where a count is under 10, "suppressed" where a
+    cell is hidden to protect one) with a CSV download of the same rows (the same marks in the
+    file). An HTML table that screen readers and keyboards read; a long one scrolls within
+    `height` pixels. `alt` describes it (default: its columns and size)."""
     labels, kinds = labels or {}, kinds or {}
     headers = [labels.get(c) or formats.COLUMNS.get(c, (c, ""))[0] or c for c in columns]
     shown = df[columns].reset_index(drop=True).copy()
@@ -69,28 +75,28 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     for col, head in zip(columns, headers):
         kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
         if kind in ("text", "date", "datetime") and shown[head].isna().any():
-            # The grid draws a missing cell as "None" whatever the styler says: such a column
-            # is shown as its formatted text, "–" where there is nothing (an open end date).
+            # A missing cell is shown as its formatted text, "–" where there is nothing (an
+            # open end date), never "None".
             shown[head] = [("–" if formats.missing_date(v) else FORMAT[kind](v)) for v in shown[head]]
             kind = "text"
-        # A missing cell reads "–": an empty display string would let the grid show "None".
         styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
         hidden = marks(df.reset_index(drop=True), col)   # "<10", or "suppressed" for a complementary cell
         for mark in hidden.dropna().unique():
             rows = hidden[hidden == mark].index
             styler = styler.format(lambda _v, mark=mark: mark, subset=pd.IndexSlice[rows, [head]])
     if shown.empty:
-        # An empty grid draws its "empty" notice taller than a header row, under the button:
-        # say it in words instead, and offer no file of nothing.
+        # Say it in words, and offer no file of nothing.
         st.caption("Nothing here yet.")
         return
-    if height == "auto" and len(shown) <= 20:
-        height = 35 * (len(shown) + 1) + 3  # show short tables whole, without a scroll bar
-    st.dataframe(styler, hide_index=True, height=height, key=f"{key}-table")
+    rows = f"{len(shown):,} row" + ("" if len(shown) == 1 else "s")
+    alt = alt or f"Table of {rows}: {', '.join(headers)}."
+    fixed = height if isinstance(height, int) and len(shown) > 12 else "content"
+    st.table(styler, hide_index=True, height=fixed, alt=alt)
     # Made, re-checked against the viewer and audited when clicked (components/exports.py).
     exports.download_button("Download CSV", lambda: csv_bytes(df, columns, headers),
                             file_name=f"{_slug(file_name)}.csv", mime="text/csv", key=f"{key}-csv",
-                            what=f"table {key}", icon=":material/download:")
+                            what=f"table {key}", icon=":material/download:",
+                            help=f"The {rows} of this table as a CSV file.")
 
 
 def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
@@ -100,8 +106,22 @@ def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes
     return out.to_csv(index=False).encode("utf-8")
 
 
-def chart(fig, key: str) -> None:
-    st.plotly_chart(defuse_links(fig), key=key, config=PLOTLY_CONFIG)
+def chart(fig, key: str, *, alt: str | None = None, numbers: bool = True) -> None:
+    """A Plotly chart with its text alternative (`alt`, by default written from the figure) and,
+    with numbers=True, its numbers in a table under an expander, for readers who cannot see the
+    chart. Pass numbers=False only where the page's own table beside it holds the same numbers."""
+    text = alt or describe.alt_text(fig)
+    # theme=None: the figure's own colours (charts.palette), not Streamlit's, which draws tick
+    # labels and axis titles in a grey under 4.5:1.
+    st.plotly_chart(defuse_links(fig), key=key, config=PLOTLY_CONFIG, alt=text, theme=None)
+    if numbers:
+        data = describe.table(fig)
+        if len(data):
+            title = describe.title(fig) or "this chart"
+            with st.expander(f"The numbers of the chart: {title}", icon=":material/table:"):
+                st.table(data, hide_index=True, alt=f"The numbers behind the chart {title}.",
+                         height=420 if len(data) > 12 else "content")
+
 
 
 # Plotly turns <a href=...> in any label, hover text or annotation into a link: a name in a loaded
@@ -132,6 +152,23 @@ def defuse_links(fig):
 
     cleaned = clean(fig.to_dict())
     return go.Figure(cleaned) if changed else fig
+
+
+# A visible focus ring on everything the keyboard reaches (WCAG 2.4.7): Streamlit's page links
+# and its scrollable main area show none of their own (a 15 % grey background on the sidebar's
+# grey), so one rule draws the accent outline wherever the browser says focus is visible.
+FOCUS_CSS = f"""<style>
+:focus-visible {{ outline: 2px solid {palette.ACCENT} !important; outline-offset: 2px !important; }}
+[data-testid="stMain"]:focus-visible, section:focus-visible {{ outline-offset: -3px !important; }}
+</style>"""
+
+
+def accessibility() -> None:
+    """Page-wide settings Streamlit has no option for: the page's language (WCAG 3.1.1:
+    Streamlit's page says lang="en"; the dashboard is in US English) and the focus ring. Once
+    per run, before anything else is drawn."""
+    st.html(FOCUS_CSS)   # style only: Streamlit adds it to the page without taking up room
+    st.html("<script>document.documentElement.lang = 'en-US';</script>", unsafe_allow_javascript=True)
 
 
 def file_name(view: View, what: str) -> str:

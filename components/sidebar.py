@@ -111,10 +111,11 @@ def sidebar() -> View:
     label = demo_label(in_scope, data.catalog("load_log"))
     is_demo = label == "demo"
     if is_demo:
-        st.sidebar.caption(":orange-badge[Demo data] Synthetic figures, not real students.")
+        # Not in a caption: a caption's 60 % opacity took the badge under 3:1 (WCAG 1.4.3).
+        st.sidebar.markdown(":orange-badge[Demo data] Synthetic figures, not real students.")
     elif label == "mixed":
-        st.sidebar.caption(":orange-badge[Demo and loaded data] Synthetic demo figures together with "
-                           "files loaded here.")
+        st.sidebar.markdown(":orange-badge[Demo and loaded data] Synthetic demo figures together with "
+                            "files loaded here.")
 
     view = View(picked.to_scope().replace(viewer=viewer), key, ch.scope_label(key, names, cohort_sizes),
                 tuple(years), is_demo, tuple(st.session_state.get(_NOTICES, ())), viewer)

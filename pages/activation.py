@@ -30,11 +30,11 @@ if not in_year.empty:
 RATE_COLUMNS = ["label", "enrolled", "cards", "activated", "activation_rate", "activation_rate_of_cards"]
 
 if scope.community:
-    st.subheader("By school, lagging schools first")
+    st.header("By school, lagging schools first")
     by = ui.metric("activation_rate", scope, by="school").sort_values("activation_rate", na_position="last")
     where = "School"
 elif view.viewer.sees_everything:
-    st.subheader("By community, lagging communities first")
+    st.header("By community, lagging communities first")
     st.caption("Pick one community in the sidebar to see its schools.")
     by = ui.metric("activation_rate", scope, by="community").sort_values("activation_rate", na_position="last")
     where = "Community"
@@ -47,21 +47,21 @@ if by is not None:
     ui.table(by, RATE_COLUMNS, key="by-place", file_name=ui.file_name(view, f"activation by {where.lower()}"),
              labels={"label": where}, height=380)
 
-st.subheader("By grade")
+st.header("By grade")
 grades = ui.metric("activation_rate", scope, by="grade")
 ui.chart(charts.rate_bars(grades, "activation_rate", f"Activation rate by grade, {view.year}", "Grade",
-                          "Students activated (% of enrolled)"), key="by-grade-chart")
+                          "Students activated (% of enrolled)"), key="by-grade-chart", numbers=False)
 ui.table(grades, RATE_COLUMNS, key="by-grade", file_name=ui.file_name(view, "activation by grade"),
          labels={"label": "Grade"})
 
 
 def split(title: str, by: str, what: str, heading: str, note: str | None = None) -> None:
-    st.subheader(title)
+    st.header(title)
     df = ui.metric("activation_rate", scope, by=by)
     if note:
         st.caption(note)
     ui.chart(charts.rate_bars(df, "activation_rate", f"Activation rate by {what}, {view.year}", heading,
-                              "Students activated (% of enrolled)"), key=f"{by}-chart")
+                              "Students activated (% of enrolled)"), key=f"{by}-chart", numbers=False)
     ui.table(df, ["label", "enrolled", "activated", "activation_rate"], key=by, file_name=ui.file_name(view, f"activation {what}"), labels={"label": heading, "activation_rate": "Activation rate"})
 
 

@@ -32,7 +32,7 @@ def make(_con, version: str, year: str, community: str | None, cohort: int | Non
     except RuntimeError:  # no pdftoppm: the page lays the content out itself below
         preview = []
     # Short labels: the download column is narrow, and a cut label hides what the file is.
-    labels = {pdf_name: "PDF, one page", f"{b.file_stem()}.pptx": "PowerPoint, 2 slides"}
+    labels = {pdf_name: "PDF, one page", f"{b.file_stem()}.pptx": "PowerPoint, 3 slides"}
     labels.update({f"{b.file_stem()}-{k}.png": f"{t} (PNG)" for k, t in figures.SHORT_TITLES.items()})
     return {"files": files, "labels": labels, "preview": preview, "charts": all(pngs.values())}
 
@@ -50,7 +50,7 @@ if not made["charts"]:
 
 page, side = st.columns([5, 2], gap="large")
 with side:
-    st.subheader("Download")
+    st.header("Download")
     for name, data in made["files"].items():
         kind = name.rsplit(".", 1)[1]
         exports.download_button(made["labels"].get(name, name), lambda data=data: data, file_name=name,
@@ -62,7 +62,9 @@ with side:
 with page:
     if made["preview"]:
         with st.container(border=True):
-            st.image(made["preview"][0], caption="The briefing as it prints", width="stretch")
+            st.image(made["preview"][0], caption="The briefing as it prints", width="stretch",
+                     alt=f"Preview of the one-page briefing for {view.label}, {view.year}, as it prints. "
+                         "Its text, figures and tables can be read in the PDF download, a tagged PDF.")
     else:
         # Without pdftoppm, lay out the same content directly.
         b = content.build(wh.con, scope)
@@ -73,6 +75,6 @@ with page:
             cols[i % 3].metric(h.label, h.value, help=f"{h.detail}; {h.change}")
         for s in b.sentences:
             st.markdown(f"- {ui.plain(s)}")
-        for fig in figures.charts(b).values():
-            st.plotly_chart(ui.defuse_links(fig), config={"displaylogo": False})
+        for name, fig in figures.charts(b).items():
+            ui.chart(fig, key=f"briefing-{name}")
         st.caption(ui.plain(b.footnote))

@@ -34,7 +34,7 @@ if len(growth_all):
 
 @st.fragment
 def monthly() -> None:
-    st.subheader("Month by month")
+    st.header("Month by month")
     by = st.segmented_control("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get, default="format",
                               key="circ_month_by", required=True)
     df = ui.metric("circulation_by_month", scope, by=by)
@@ -43,7 +43,7 @@ def monthly() -> None:
 
 @st.fragment
 def growth() -> None:
-    st.subheader(f"Growth {formats.since(view.prior_year)}")
+    st.header(f"Growth {formats.since(view.prior_year)}")
     st.caption("Pick *Audience, fiction, format and platform* to see, for example, juvenile non-fiction "
                "e-books on OverDrive; narrow it with the filters.")
     by = st.selectbox("Break down by", list(DETAIL), format_func=DETAIL.get, key="circ_growth_by")
@@ -60,22 +60,22 @@ def growth() -> None:
                      "prior_circulation": f"Circulation {view.prior_year}"}, height=320)
     if df["growth"].isna().any():
         st.caption(f"“–” means no growth can be stated: nothing to compare with in {view.prior_year}.")
-    ui.chart(charts.growth_bars(df, view.year, view.prior_year, DETAIL[by]), key="circ-growth-chart")
+    ui.chart(charts.growth_bars(df, view.year, view.prior_year, DETAIL[by]), key="circ-growth-chart", numbers=False)
 
 
 monthly()
 growth()
 
-st.subheader("Hotspot lending")
+st.header("Hotspot lending")
 hotspots = ui.metric("hotspot_lending", scope)
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(charts.hotspot_bars(hotspots), key="hotspots")
+    ui.chart(charts.hotspot_bars(hotspots), key="hotspots", numbers=False)
 with right:
     ui.table(hotspots, ["school_year", "loans", "borrowers"], key="hotspot-table",
              file_name=ui.file_name(view, "hotspot lending"), labels={"school_year": "School year"})
     st.caption("Unique borrowers count each card holder once, however many loans.")
 
-st.subheader("Per enrolled student")
+st.header("Per enrolled student")
 ui.table(per_student.reset_index(), ["school_year", "circulation", "enrolled", "per_student"], key="per-student",
          file_name=ui.file_name(view, "circulation per student"), labels={"school_year": "School year"})

@@ -15,7 +15,7 @@ ui.header("Cohorts", view, "How the communities compare, within and across cohor
 
 TABLE_COLUMNS = ["label", "cohort", "state", "enrolled", "activation_rate", "active_user_rate", "circulation_growth"]
 
-st.subheader("Cohort totals")
+st.header("Cohort totals")
 with ui.unless_denied("Cohort totals"):
     totals = ui.metric("cohort_totals", Scope(view.year))
     cols = st.columns(max(len(totals), 1))
@@ -30,7 +30,7 @@ with ui.unless_denied("Cohort totals"):
 def comparison(community: str, name: str) -> None:
     """One community against its cohort: chart and table."""
     cmp = ui.metric("cohort_comparison", Scope(view.year, community=community))
-    ui.chart(charts.comparison(cmp, name), key="cohort-comparison")
+    ui.chart(charts.comparison(cmp, name), key="cohort-comparison", numbers=False)
     # Each row is in its own unit (rates, growth), so the cells are formatted row by row.
     shown = cmp.assign(label=cmp["metric"].map(lambda m: METRICS[m][0]))
     for col in ("value", "q1", "median", "q3"):
@@ -45,10 +45,10 @@ def comparison(community: str, name: str) -> None:
 
 
 if view.viewer.sees_everything:
-    st.subheader("Every community")
+    st.header("Every community")
     table = ui.metric("community_table", scope)
-    st.caption(f"{len(table)} communities. Click a column header to sort. {formats.RATES_EXPLAINED} "
-               "Circulation growth is the library's whole circulation against the year before.")
+    st.caption(f"{len(table)} communities, by name. The CSV download sorts any way you like in a spreadsheet. "
+               f"{formats.RATES_EXPLAINED} Circulation growth is the library's whole circulation against the year before.")
     ui.table(table, TABLE_COLUMNS, key="communities", file_name=ui.file_name(view, "communities"),
              labels={"label": "Community", "cohort": "Cohort", "state": "State"}, kinds={"cohort": "text"},
              height=420)
@@ -58,7 +58,7 @@ if view.viewer.sees_everything:
 
     @st.fragment
     def compare() -> None:
-        st.subheader("Cohort 1 and cohort 2")
+        st.header("Cohort 1 and cohort 2")
         left, right = st.columns(2)
         metric = left.selectbox("Measure", list(METRICS), format_func=lambda m: METRICS[m][0],
                                 key="cohort_measure")
@@ -74,12 +74,12 @@ if view.viewer.sees_everything:
 else:
     own = view.viewer.community
     own_name = dict(ui.catalog("communities")[["slug", "name"]].itertuples(index=False)).get(own, own)
-    st.subheader(f"{ui.plain(own_name)} against its cohort")
+    st.header(f"{ui.plain(own_name)} against its cohort")
     st.caption("Other communities appear here only as their cohort's quartiles and median, never by name.")
     with ui.unless_denied(f"{own_name} against its cohort"):
         comparison(own, own_name)
 
-st.subheader("Survey indicators")
+st.header("Survey indicators")
 with ui.unless_denied("Survey indicators"):
     survey = ui.metric("survey_indicators", scope)
     if survey.empty:
@@ -88,7 +88,7 @@ with ui.unless_denied("Survey indicators"):
         waves = survey["wave"].drop_duplicates().tolist()
         wave = st.selectbox("Survey wave", waves, key="survey_wave") if len(waves) > 1 else waves[0]
         answers = survey[survey["wave"] == wave].sort_values("share_yes", ascending=False)
-        ui.chart(charts.survey(answers, wave), key="survey-chart")
+        ui.chart(charts.survey(answers, wave), key="survey-chart", numbers=False)
         ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
                  file_name=ui.file_name(view, "survey indicators"),
                  labels={"question": "Question", "n": "n", "ci_low": "95% low", "ci_high": "95% high"})

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import components as ui
+from components.statement import statement
 from metrics import formats
 
 view = ui.current_view()
@@ -13,7 +14,7 @@ communities = ui.catalog("communities")
 log = ui.catalog("load_log")
 counts = ui.catalog("table_counts")
 
-st.subheader("Demo or real")
+st.header("Demo or real")
 demo_count = int(communities["is_demo"].fillna(False).sum())
 if meta.get("demo") == "true":
     st.info(f"**Every figure in this warehouse is demo data**: a synthetic data set (seed {meta.get('seed', '?')}, "
@@ -36,7 +37,7 @@ cols[3].metric("Warehouse published", formats.date(published) if published else 
                help=f"When this copy of the warehouse was written (version {meta.get('version', '?')}), "
                     "after its last load or rebuild.")
 
-st.subheader("Communities")
+st.header("Communities")
 shown = communities.assign(demo=communities["is_demo"].map({True: "demo", False: "loaded"}).fillna("loaded"))
 ui.table(shown, ["name", "slug", "state", "cohort", "joined_date", "launch_date", "agreement_type", "demo"],
          key="communities", file_name="communities",
@@ -46,18 +47,20 @@ ui.table(shown, ["name", "slug", "state", "cohort", "joined_date", "launch_date"
 
 left, right = st.columns([1, 2])
 with left:
-    st.subheader("School years")
+    st.header("School years")
     ui.table(pd.DataFrame({"year": list(view.years)}), ["year"], key="years", file_name="school years",
              labels={"year": "School year (?year=)"})
 with right:
-    st.subheader("Rows per table")
+    st.header("Rows per table")
     ui.table(counts, ["table", "rows"], key="counts", file_name="table row counts",
              labels={"table": "Table", "rows": "Rows"}, kinds={"rows": "count"})
 
-st.subheader("Load log")
+st.header("Load log")
 ui.table(log.assign(community=log["community"].fillna("all")), ["load_id", "loaded_at", "loaded_by", "source", "file_name", "community", "rows_loaded",
                "rows_rejected", "status"], key="load-log", file_name="load log",
          labels={"load_id": "Load", "loaded_at": "Loaded at", "loaded_by": "By", "source": "Source",
                  "file_name": "File", "community": "Community", "rows_loaded": "Rows loaded",
                  "rows_rejected": "Rows rejected", "status": "Status"},
          kinds={"load_id": "text", "loaded_at": "datetime", "rows_loaded": "count", "rows_rejected": "count"})
+
+statement()

@@ -44,7 +44,7 @@ def by_metric() -> None:
 
 by_metric()
 
-st.subheader(f"Growth {formats.since(view.prior_year)}, every platform and measure")
+st.header(f"Growth {formats.since(view.prior_year)}, every platform and measure")
 ui.table(growth.assign(measure=growth["metric_type"].map(formats.counter_metric)),
          ["platform", "measure", "usage", "prior_usage", "growth", "metric_type"], key="eres-growth",
          file_name=ui.file_name(view, "e-resource growth"),

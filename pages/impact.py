@@ -27,7 +27,7 @@ if estimates.empty:
 
 for campaign_id, rows in estimates.groupby("campaign_id", sort=False):
     first = rows.iloc[0]
-    st.subheader(f"{first['title']}, {first['community'] or 'program-wide'}")
+    st.header(f"{first['title']}, {first['community'] or 'program-wide'}")
     ended = f" to {date_text(first['end_date'])}" if not pd.isna(first["end_date"]) else ""
     st.caption(f"From {date_text(first['start_date'])}{ended}.")
     for r in rows.itertuples():

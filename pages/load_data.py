@@ -189,7 +189,7 @@ names = dict(zip(communities["slug"], communities["name"]))
 slugs = list(communities.sort_values("name")["slug"])
 WAREHOUSE = store.warehouse_path()
 
-st.subheader("1. Which community, which kind of file")
+st.header("1. Which community, which kind of file")
 left, right = st.columns(2)
 kind = left.selectbox("Kind of file", KIND_ORDER, format_func=lambda k: LAYOUTS[k].title, key="ld_kind",
                       help="Each kind has its own columns; see the template and the column list below.")
@@ -234,7 +234,7 @@ else:
                                     "Also accepted as": ", ".join(c.aliases), "Example": c.example,
                                     "Notes": c.doc} for c in layout.columns]), hide_index=True)
 
-st.subheader("2. Upload and check")
+st.header("2. Upload and check")
 files = st.file_uploader("Files (several at once is fine; they load together or not at all)", type=FILE_TYPES,
                          accept_multiple_files=True, key=f"ld_files_{kind}")
 allow_partial = False
@@ -339,7 +339,7 @@ else:
     st.caption("Upload one or more files of the kind picked above to preview and check them.")
 
 # ----------------------------------------------------------------- load log and undo
-st.subheader("3. Load log")
+st.header("3. Load log")
 log = ui.catalog("load_log")
 mine = log[log["community"].isna() | (log["community"] == names.get(community))]
 scope_note = st.toggle(f"Only loads for {names.get(community, community)} and program-wide loads",
@@ -388,7 +388,7 @@ else:
             st.rerun()
 
 # ----------------------------------------------------------------- code mapping
-st.subheader("4. Item-type code mapping")
+st.header("4. Item-type code mapping")
 if not slugs:
     st.stop()
 map_for = community
@@ -445,7 +445,7 @@ if st.button("Save the code mapping", key="ld_map_save", icon=":material/save:")
                              "expected": "Expected"}, kinds={"line": "text"})
 
 # ----------------------------------------------------------------- campaigns and targets
-st.subheader("5. Campaigns, annotations and targets")
+st.header("5. Campaigns, annotations and targets")
 st.markdown("Campaigns and annotations are marked on the activation timeline; targets are the figures a "
             "community aims for in a school year.")
 cleft, cright = st.columns(2)

@@ -43,11 +43,11 @@ cur = figures(scope)
 prior = figures(prior_scope) if view.has_prior_year else {}
 items = headline_tiles(cur, prior, view.year, view.prior_year, view.has_prior_year)
 
-st.subheader(f"Headline figures, {view.year}")
+st.header(f"Headline figures, {view.year}")
 ui.tiles(items)
 st.caption(formats.RATES_EXPLAINED)
 
-st.subheader("The same figures as a table")
+st.header("The same figures as a table")
 rows = pd.DataFrame({
     "label": [t.label for t in items], "value": [t.value for t in items],
     "prior": [t.prior or "–" for t in items], "change": [t.delta or "–" for t in items],

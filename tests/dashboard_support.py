@@ -70,11 +70,15 @@ def sign_in(at: AppTest, user: str = "ops", community: str | None = None, *, min
 
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
-    """Every table as displayed (formatted strings, "<10" where suppressed)."""
+    """Every table as displayed (formatted strings, "<10" where suppressed): the pages' HTML
+    tables (st.table), and any st.dataframe grid."""
+    def shown(d) -> pd.DataFrame:
+        data = d.proto.arrow_data
+        return dataframe_util.convert_arrow_bytes_to_pandas_df(
+            data.styler.display_values if data.styler.display_values else data.data)
     # An editable grid (st.data_editor) has no styler: its data is what it shows.
-    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.proto.arrow_data.styler.display_values
-                                                            or d.proto.arrow_data.data)
-            for d in at.dataframe if d.proto.arrow_data.styler.display_values or d.proto.arrow_data.data]
+    return [shown(d) for d in [*at.table, *at.dataframe]
+            if d.proto.arrow_data.styler.display_values or d.proto.arrow_data.data]
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
@@ -91,7 +95,7 @@ def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
 
 def text(at: AppTest) -> str:
     """Every caption, markdown, title and alert on the page, one per line."""
-    parts = [e.value for kind in ("title", "caption", "markdown", "info", "warning", "subheader") for e in getattr(at, kind)]
+    parts = [e.value for kind in ("title", "caption", "markdown", "info", "warning", "header", "subheader") for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
 

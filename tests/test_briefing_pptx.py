@@ -26,8 +26,8 @@ def prs(demo_path):
     return Presentation(io.BytesIO(built(str(demo_path))[1][PPTX]))
 
 
-def test_two_slides_16_9(prs):
-    assert len(prs.slides) == 2
+def test_three_slides_16_9(prs):
+    assert len(prs.slides) == 3
     assert round(prs.slide_width / prs.slide_height, 2) == 1.78
 
 
@@ -48,15 +48,56 @@ def test_every_shape_inside_the_slide(prs):
             assert shape.top + shape.height <= prs.slide_height
 
 
-def test_charts_tables_and_footnote_do_not_overlap(prs):
+def test_charts_and_tables_do_not_overlap(prs):
     shapes = sorted(prs.slides[1].shapes, key=lambda s: s.top)
     pictures = [s for s in shapes if s.shape_type == 13]          # 13 = picture
     tables = [s for s in shapes if s.has_table]
-    footnote = [s for s in shapes if s.has_text_frame and s.text_frame.text.startswith("Sources:")]
     if HAS_CHROMIUM:
         assert len(pictures) == 2
         assert max(p.top + p.height for p in pictures) <= min(t.top for t in tables)
-    assert max(t.top + t.height for t in tables) <= footnote[0].top
+    assert max(t.top + t.height for t in tables) <= prs.slide_height
+    footnote = [s for s in prs.slides[2].shapes if s.has_text_frame and s.text_frame.text.startswith("Sources:")]
+    assert footnote, "the sources and definitions have a slide of their own"
+
+
+# ------------------------------------------------------------------ accessibility
+
+def test_every_slide_has_a_title_first_in_reading_order(prs):
+    titles = []
+    for slide in prs.slides:
+        title = slide.shapes.title
+        assert title is not None and title.text_frame.text.strip()
+        assert next(iter(slide.shapes)).shape_id == title.shape_id      # read first
+        titles.append(title.text_frame.text)
+    assert titles == ["Charlotte Mecklenburg", "Charlotte Mecklenburg: the year in charts",
+                      "Charlotte Mecklenburg: sources and definitions"]
+    assert len(set(titles)) == len(titles)
+
+
+@pytest.mark.skipif(not HAS_CHROMIUM, reason=NO_CHROMIUM)
+def test_every_picture_or_chart_has_alternative_text(prs):
+    graphics = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13 or s.has_chart]
+    assert len(graphics) == 2
+    alts = [s._element.xpath("./*[1]/p:cNvPr")[0].get("descr", "") for s in graphics]
+    assert all(len(a) > 40 for a in alts), alts
+    assert "2015-16: 88.0 %" in alts[0] and "E-books (55,138): +234.3 %" in alts[1]
+
+
+def test_no_text_under_12_points(prs):
+    sizes = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            frames = [shape.text_frame] if shape.has_text_frame else []
+            if shape.has_table:
+                frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+            for frame in frames:
+                for p in frame.paragraphs:
+                    for r in p.runs:
+                        if r.text.strip():
+                            assert r.font.size is not None, f"no size set on {r.text!r}"
+                            sizes.append((r.font.size.pt, r.text))
+    assert len(sizes) > 50
+    assert min(s for s, _ in sizes) >= 12, sorted(sizes)[:3]
 
 
 @pytest.mark.skipif(not HAS_CHROMIUM, reason=NO_CHROMIUM)

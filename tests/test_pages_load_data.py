@@ -82,7 +82,7 @@ def test_page_shows_the_controls(warehouse):
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download template" in labels
     assert at.get("file_uploader")
-    assert [s.value for s in at.subheader][:5] == ["1. Which community, which kind of file", "2. Upload and check",
+    assert [s.value for s in at.header][:5] == ["1. Which community, which kind of file", "2. Upload and check",
                                                    "3. Load log", "4. Item-type code mapping",
                                                    "5. Campaigns, annotations and targets"]
     # The partial-load option is for event files only.

@@ -38,7 +38,7 @@ def submit(at: AppTest, user: str, password: str) -> AppTest:
 
 
 def shows_no_data(at: AppTest) -> bool:
-    return not (at.metric or at.dataframe or at.get("plotly_chart") or at.get("page_link") or at.sidebar.selectbox)
+    return not (at.metric or at.table or at.get("plotly_chart") or at.get("page_link") or at.sidebar.selectbox)
 
 
 def events(*keys):
@@ -55,7 +55,7 @@ def test_no_access_file_on_the_demo_warehouse_is_the_demo_mode_with_a_banner(dem
     assert at.title[0].value == "Overview" and metrics(at)["Students enrolled"][0]
     assert at.session_state["_viewer"] == signin.DEMO_VIEWER
     at.switch_page("pages/activation.py").run()
-    assert not at.exception and at.sidebar.info[0].value == banner and at.dataframe
+    assert not at.exception and at.sidebar.info[0].value == banner and at.table
 
 
 def test_no_access_file_on_real_data_is_refused_and_shows_nothing(small_path, monkeypatch, tmp_path):
@@ -120,7 +120,7 @@ def test_the_right_password_shows_the_pages_and_is_audited(demo_path, monkeypatc
     assert at.session_state["_viewer"].user == "ops"
     assert events("event", "user", "role") == [("sign_in", "ops", "program")]
     at.switch_page("pages/activation.py").run()
-    assert at.dataframe and not at.exception
+    assert at.table and not at.exception
 
 
 def test_a_community_user_sees_their_role_and_community(demo_path, monkeypatch, tmp_path):
@@ -164,7 +164,7 @@ def test_an_expired_session_is_refused_with_the_message(demo_path, monkeypatch, 
 def test_a_live_session_goes_straight_to_the_page(demo_path, monkeypatch, tmp_path):
     write_access_file(tmp_path / "access.toml", monkeypatch)
     at = app(demo_path, monkeypatch, "activation", session={}, **CMS)
-    assert at.title[0].value == "Activation" and at.dataframe
+    assert at.title[0].value == "Activation" and at.table
     assert audit.read() == []   # the sign-in happened before; reruns record nothing
 
 
