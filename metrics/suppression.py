@@ -125,14 +125,15 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
             status[i] = COMPLEMENTARY   # hidden by another decision, which protects what it must
     matrix = _membership(members, len(cells))
     # totals (a community's, a cohort's, the program's) are hidden last: they head the pages
-    last = np.array([any(name == "all" or name.endswith((":all", ":")) for name, _k in labels) for labels in rows])
+    last = np.array([any(name in ("all", "year:") or name.endswith(":all") for name, _k in labels)
+                     for labels in rows])
     frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
     for i in targets:
         while True:
             width, pinning = _width(matrix, totals, status, i, duals=True)
             if width >= threshold:
                 break
-            j = _complement(status, last, frozen, pinning, totals)
+            j = _complement(matrix, totals, status, i, last, frozen, pinning, threshold)
             if j is None:
                 break
             status[j] = COMPLEMENTARY
@@ -181,11 +182,20 @@ def _width(matrix, totals, status, i, duals=False):
     return (out[1] - out[0], out[2]) if duals else out[1] - out[0]
 
 
-def _complement(status, last, frozen, pinning, totals):
-    """The published row to hide next to protect a row: of the rows that pin its bounds (non-zero
-    dual values), the smallest, totals only when no other row pins them."""
+def _complement(matrix, totals, status, i, last, frozen, pinning, threshold):
+    """The published row to hide next to protect row i: of the rows that pin its bounds (non-zero
+    dual values), the smallest of the first few that is enough, else the smallest; totals only
+    when no other row pins them."""
     candidates = sorted((j for j, s in enumerate(status) if s is None and not frozen[j]),
                         key=lambda j: (not pinning[j], last[j], totals[j]))
+    for j in candidates[:3]:
+        if not pinning[j] or (last[j] and not last[candidates[0]]):
+            break
+        status[j] = COMPLEMENTARY
+        enough = _width(matrix, totals, status, i) >= threshold
+        status[j] = None
+        if enough:
+            return j
     return candidates[0] if candidates else None
 
 
