@@ -9,7 +9,7 @@ PAGES = ["overview", "activation", "impact", "circulation", "eresources", "cohor
 def test_bare_address_opens_the_overview_of_the_whole_program_for_the_latest_year(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch)
     assert at.title[0].value == "Overview"
-    assert "All communities (whole program) · school year 2017-18" in text(at)
+    assert "All communities · school year 2017-18" in text(at)
     assert at.query_params == {"year": "2017-18"}
     assert not at.warning
 

@@ -23,7 +23,7 @@ def test_suppressed_cells_read_under_10_in_tables_and_exports():
     df = suppress(frame(), ["enrolled", "activated"], {"activation_rate": ("activated", "enrolled")})
     shown = present(df)
     assert shown.loc[1, "Students enrolled"] == "<10" and shown.loc[1, "Activation rate (of enrolled)"] == "<10"
-    assert shown.loc[0, "Students enrolled"] == "100" and shown.loc[2, "Activation rate (of enrolled)"] == "100.0 %"
+    assert shown.loc[0, "Students enrolled"] == "100" and shown.loc[2, "Activation rate (of enrolled)"] == "100.0%"
     exported = export_frame(df)
     assert exported.loc[1, "Students enrolled"] == "<10" and exported.loc[3, "Students enrolled"] == 11
 
