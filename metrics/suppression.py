@@ -128,6 +128,8 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
     last = np.array([any(name in ("all", "year:") or name.endswith(":all") for name, _k in labels)
                      for labels in rows])
     frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
+    if len(targets) > EXACT_TARGETS:
+        _decide_broadly(matrix, totals, status, targets, rows, last, frozen, threshold)
     for i in targets:
         while True:
             width, pinning = _width(matrix, totals, status, i, duals=True)
@@ -143,6 +145,27 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
             for lab in rows[i]:
                 out[lab] = fixed.get(lab, s) if s == COMPLEMENTARY else s
     return out
+
+
+# Beyond this many small rows the row-by-row search (linear programs per candidate) takes
+# minutes: hide broadly first, then let the exact search finish what is still narrow.
+EXACT_TARGETS = 12
+
+
+def _decide_broadly(matrix, totals, status, targets, rows, last, frozen, threshold) -> None:
+    """Hide, in steps, every row of a breakdown that holds a small row, then the totals, then
+    every row not frozen, until no small row can be narrowed below the threshold (checked by
+    the same linear programs as the exact search). Coarser than the exact search, never weaker."""
+    broken = {name for i in targets for name, _k in rows[i]}
+    steps = [lambda j: not last[j] and any(name in broken for name, _k in rows[j]),
+             lambda j: any(name in broken for name, _k in rows[j]),
+             lambda j: True]
+    for hide in steps:
+        for j, s in enumerate(status):
+            if s is None and not frozen[j] and hide(j):
+                status[j] = COMPLEMENTARY
+        if all(_width(matrix, totals, status, i) >= threshold for i in targets):
+            return
 
 
 def _membership(members, n_cells):
