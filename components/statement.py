@@ -17,7 +17,7 @@ content and documents.
   (`tests/test_browser.py`); the page language, the heading order and a keyboard-only walk
   through the menu, the scope and year pickers and a page's controls, with a visible focus ring,
   are checked too;
-- every colour of the palette is measured against its background: text at 4.5:1 or more,
+- every color of the palette is measured against its background: text at 4.5:1 or more,
   chart marks at 3:1 or more (`tests/test_palette.py`); every chart also tells its series apart
   by marker, line pattern or direct labels, has a text alternative, and gives its numbers in a
   table;

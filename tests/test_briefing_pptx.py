@@ -80,7 +80,7 @@ def test_every_picture_or_chart_has_alternative_text(prs):
     assert len(graphics) == 2
     alts = [s._element.xpath("./*[1]/p:cNvPr")[0].get("descr", "") for s in graphics]
     assert all(len(a) > 40 for a in alts), alts
-    assert "2015-16: 88.0 %" in alts[0] and "E-books (55,138): +234.3 %" in alts[1]
+    assert "2015-16: 88.6%" in alts[0] and "E-books (765,140): +31.1%" in alts[1]
 
 
 def test_no_text_under_12_points(prs):
