@@ -115,21 +115,18 @@ def test_each_demo_campaign_holds_its_true_effect(demo_con, demo_impact):
 
 
 def test_the_december_challenge_lifts_charlotte_mecklenburg(demo_impact):
-    """Active users: a clear lift. New activations rose far more after December than before
-    it, but the demo's September (just after the card launch) runs ahead of the comparison
-    communities, so the pre-period check says the groups were apart and no figure is given."""
+    """A clear lift in both outcomes against the 49 cohort-2 communities, which launched a year
+    later: the groups moved together before December (pre-period p >= 0.05)."""
     cms = demo_impact[demo_impact["slug"] == "charlotte-mecklenburg"].set_index("outcome")
     assert set(cms["title"]) == {"Superintendent's activation challenge"}
-    users = cms.loc["active_users"]
-    assert users["clear"] and users["lo"] > 50
-    assert users["verdict"].startswith("Monthly active users rose ")
-    assert "compared with 49 similar communities without one" in users["verdict"]
-    # Against communities without a launch in those months: cohort 2 launched a year later.
-    assert users["comparison"].startswith("49 communities with no campaign and no card launch from Sept. 2015 "
-                                          "to May 2016")
-    new = cms.loc["new_activations"]
-    assert new["estimate_lo"] > 50 and new["pre_p"] < 0.05
-    assert not new["clear"] and np.isnan(new["lift"]) and "did not move together" in new["verdict"]
+    for outcome, words in (("new_activations", "Monthly new activations rose "),
+                           ("active_users", "Monthly active users rose ")):
+        row = cms.loc[outcome]
+        assert row["clear"] and row["lo"] > 40 and row["pre_p"] >= 0.05, outcome
+        assert row["verdict"].startswith(words)
+        assert "compared with 49 similar communities without one" in row["verdict"]
+        assert row["comparison"].startswith("49 communities with no campaign and no card launch from Sept. 2015 "
+                                            "to May 2016")
 
 
 def test_staggered_campaigns_never_compare_with_one_another(demo_impact):
@@ -194,7 +191,7 @@ def test_the_briefing_states_the_clear_lift_in_one_sentence(demo_path):
     from tests.briefing_helpers import HAS_POPPLER, built, pdf_text
     b, files = built(str(demo_path))
     said = [s for s in b.sentences if "95% interval" in s]
-    assert len(said) == 1 and said[0].startswith("Monthly active users rose ")
+    assert len(said) == 1 and said[0].startswith("Monthly new activations rose ")
     assert said[0].endswith("compared with 49 similar communities without one.")
     if HAS_POPPLER:
         assert "superintendent's activation challenge of Dec. 2015" in pdf_text(files[
