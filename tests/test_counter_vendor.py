@@ -63,15 +63,6 @@ def base(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture
-def wh(base, tmp_path, monkeypatch):
-    source, key = base
-    monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    path = tmp_path / "wh.duckdb"
-    path.write_bytes(source.read_bytes())
-    return path
-
-
 def load(wh, path, **options):
     return load_files([path], community="testville", source="counter", path=wh, **options)
 

@@ -25,15 +25,6 @@ def base(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture
-def wh(base, tmp_path, monkeypatch):
-    source, key = base
-    monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    path = tmp_path / "wh.duckdb"
-    path.write_bytes(source.read_bytes())
-    return path
-
-
 def load(wh, tmp_path, text, kind="circulation_monthly", **kw):
     return load_files([write(tmp_path, "circ.csv", text)], community="testville", source=kind, path=wh, **kw)
 
