@@ -56,7 +56,7 @@ def default_year(years: list[str], today: dt.date | None = None) -> str:
 # emphasis and code (* _ ~ `), HTML and autolinks (< > & and the colon of http:// or of Streamlit's
 # :directives: and :emoji:), $math$, and the backslash itself; each gets a backslash. "www." is
 # autolinked too, so its dot is escaped.
-_MARKDOWN = set("\\`*_[]()!<>&:$~")   # parentheses too: "](" starts a link
+_MARKDOWN = set("\\`*_[]!<>&:$~")
 
 
 def plain(text: str, limit: int | None = None) -> str:

@@ -1,6 +1,8 @@
 """One plain function per metric: (read-only connection, Scope) -> DataFrame.
 
-Each function's docstring is the metric's definition. No metric imports Streamlit.
+Each function's docstring is the metric's definition. No metric imports Streamlit. A metric
+that hides small counts takes `counts=`: the same counts computed another way (metrics.raw),
+hidden as the metric hides its own, so the two can be compared after disclosure.
 """
 from metrics.activation import (active_user_rate, activation_by_week, activation_rate, activation_since_launch,
                                 staff_cards)

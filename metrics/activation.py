@@ -39,13 +39,14 @@ def _check(by: str) -> None:
         raise ValueError(f"breakdown {by!r} is not one of {', '.join(BREAKDOWNS)}")
 
 
-def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all", *,
+                    counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Activation rate: students whose card has been used at least once (first checkout,
     login or e-resource login) by the end of the school year, over students enrolled; and the
     same over student cards issued."""
     _check(by)
     check(con, scope, names=by in NAMED)
-    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
+    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)}) if counts is None else counts
     return hide(con, scope, by, df, ["enrolled", "cards", "activated"],
                 {"activation_rate": ("activated", "enrolled"), "activation_rate_of_cards": ("activated", "cards")})
 
@@ -60,12 +61,13 @@ ORDER BY key
 """
 
 
-def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all", *,
+                     counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Active-user rate: students with at least one interaction (login, checkout, e-resource
     login) during the school year, each counted once across every platform, over enrolled."""
     _check(by)
     check(con, scope, names=by in NAMED)
-    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)})
+    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)}) if counts is None else counts
     return hide(con, scope, by, df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
 
 

@@ -43,11 +43,12 @@ ORDER BY month, label
 """
 
 
-def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all", *,
+                         counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Monthly circulation (checkouts plus renewals) in the school year and the year before."""
     _check(by)
     check(con, scope)
-    df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), "by": by})
+    df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), "by": by}) if counts is None else counts
     df = hide_circulation(con, scope, df, by, {"circulation": "school_year"}, monthly=True)
     return df.drop(columns=_DIM_COLUMNS)
 
@@ -63,12 +64,13 @@ ORDER BY circulation DESC, label
 """
 
 
-def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
+def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all", *,
+                       counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Circulation growth: circulation in the school year over the year before, minus one.
     No growth is stated from a zero base (growth is missing when the year before had none)."""
     _check(by)
     check(con, scope)
-    df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by})
+    df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by}) if counts is None else counts.copy()
     prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
     df["growth"] = df["circulation"] / prior - 1
     df = hide_circulation(con, scope, df, by, {"circulation": "year", "prior_circulation": "prior"},
@@ -95,11 +97,12 @@ ORDER BY e.school_year
 """
 
 
-def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope, *,
+                            counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Library circulation per enrolled student: the library's whole circulation in the school
     year (and the year before) over students enrolled."""
     check(con, scope)
-    df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params())
+    df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params()) if counts is None else counts
     circ = hide_circulation(con, scope, df, "all", {"circulation": "school_year"})
     df = suppress(df.assign(circulation=circ["circulation"]), ["enrolled"])
     df = combine(df, circ)

@@ -36,15 +36,16 @@ ORDER BY c.cohort, c.name
 """
 
 
-def community_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def community_table(con: duckdb.DuckDBPyConnection, scope: Scope, *,
+                    counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every community of the scope's cohort (all communities for the program) on one row:
     enrollment, cards, activation rate, active-user rate, circulation and its growth."""
     check_program(scope, "the table of communities")
-    return _community_rows(con, scope)
+    return _community_rows(con, scope, counts)
 
 
-def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    df = run(con, COMMUNITY_TABLE_SQL, scope.params())
+def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope, counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    df = run(con, COMMUNITY_TABLE_SQL, scope.params()) if counts is None else counts
     # each row is a community's total, hidden as that community's own figures hide it
     return hide_rows(con, scope, df, "community", {c: c for c in ("enrolled", "cards", "new_cards", "activated", "active")},
                      {"circulation": "year", "prior_circulation": "prior"},
@@ -116,12 +117,13 @@ ORDER BY c.cohort
 """
 
 
-def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope, *,
+                  counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per cohort in the school year: communities, students enrolled, new student cards issued,
     student cards held, and students reached (with at least one interaction in the year)."""
     if scope.community is not None or scope.cohort is not None or scope.viewer.sees_everything:
         check(con, scope)
-    df = run(con, COHORT_TOTALS_SQL, scope.params())
+    df = run(con, COHORT_TOTALS_SQL, scope.params()) if counts is None else counts
     if not scope.viewer.sees_everything:  # a cohort too small to hide its members is left out
         df = df[df["cohort"].isin(reachable(con, scope.viewer).cohorts)].reset_index(drop=True)
     return hide_rows(con, scope, df, "cohort", {"enrolled": "enrolled", "new_cards": "new_cards", "cards": "cards",

@@ -66,11 +66,12 @@ SELECT usage, active, usage / nullif(active, 0) AS per_student FROM usage, peopl
 """
 
 
-def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope, *,
+                                 counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """E-resource usage per active student: Total_Item_Requests in the school year over students
     with at least one interaction that year."""
     check(con, scope)
-    df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params())
+    df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params()) if counts is None else counts
     use = hide_eresources(con, scope, df.assign(metric_type="Total_Item_Requests"), "year:metric", {"usage": "year"})
     df = combine(suppress(df.assign(usage=use["usage"]), ["active"]), use)
     df = hide_totals(con, scope, df, {"active": "active"})

@@ -7,8 +7,8 @@ view built on one: first activation, active students, hotspot borrowers and mont
 circulation are recomputed per call from card_event, circulation, circulation_monthly,
 patron, student_roster and enrollment (and the small dimension tables).
 
-Each function has the same signature, output columns, order and suppression as its twin in
-metrics/; the definitions are those of warehouse/rollups.py:
+Each function has the same signature, output columns and order as its twin in metrics/, and
+hides small counts by handing its counts to the twin (`counts=`); the definitions are those of warehouse/rollups.py:
 - a use of a card is a login, activation or e-resource login (card_event) or a checkout or
   renewal (circulation); a card is activated by the end of a year when its first use is on or
   before the year's last day, and active in a year when it has a use within the year;
@@ -26,7 +26,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+import metrics
 from metrics.activation import _check as _check_student_breakdown
+from metrics.circulation import _DIMS
 from metrics.circulation import _check as _check_circulation_breakdown
 from metrics.cohorts import compare_to_cohort
 from metrics.scope import Scope, run
@@ -159,10 +161,7 @@ ORDER BY key
 def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
     """metrics.activation_rate from raw events."""
     _check_student_breakdown(by)
-    df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by})
-    return suppress(df, ["enrolled", "cards", "activated"],
-                    {"activation_rate": ("activated", "enrolled"),
-                     "activation_rate_of_cards": ("activated", "cards")}, complementary=by != "all")
+    return metrics.activation_rate(con, scope, by, counts=run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by}))
 
 
 ACTIVE_USER_RATE_SQL = STUDENT_CELLS + f"""
@@ -177,9 +176,7 @@ ORDER BY key
 def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all") -> pd.DataFrame:
     """metrics.active_user_rate from raw events."""
     _check_student_breakdown(by)
-    df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by})
-    return suppress(df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")},
-                    complementary=by != "all")
+    return metrics.active_user_rate(con, scope, by, counts=run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by}))
 
 
 ACTIVATION_BY_WEEK_SQL = _with(SCOPED, SCHOOLS, _years("both"), USES, PATRON_YEAR, STUDENTS, CELLS) + """,
@@ -255,7 +252,7 @@ _CIRC_LABEL = """CASE $by WHEN 'format' THEN format WHEN 'audience' THEN audienc
     ELSE 'All circulation' END"""
 
 CIRCULATION_BY_MONTH_SQL = _with(SCOPED, ITEMS) + f"""
-SELECT month, school_year, {_CIRC_LABEL} AS label, sum(n) AS circulation
+SELECT month, school_year, {_CIRC_LABEL} AS label, {_DIMS}, sum(n) AS circulation
 FROM scoped_items
 GROUP BY ALL
 ORDER BY month, label
@@ -266,11 +263,11 @@ def circulation_by_month(con: duckdb.DuckDBPyConnection, scope: Scope, by: str =
     """metrics.circulation_by_month from raw events."""
     _check_circulation_breakdown(by)
     df = run(con, CIRCULATION_BY_MONTH_SQL, {**scope.params(), **_item_window(scope), "by": by})
-    return suppress(df, ["circulation"])
+    return metrics.circulation_by_month(con, scope, by, counts=df)
 
 
 CIRCULATION_GROWTH_SQL = _with(SCOPED, ITEMS) + f"""
-SELECT {_CIRC_LABEL} AS label,
+SELECT {_CIRC_LABEL} AS label, {_DIMS},
        coalesce(sum(n) FILTER (WHERE school_year = $year), 0) AS circulation,
        coalesce(sum(n) FILTER (WHERE school_year = $prior_year), 0) AS prior_circulation
 FROM scoped_items
@@ -283,10 +280,7 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     """metrics.circulation_growth from raw events."""
     _check_circulation_breakdown(by)
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), **_item_window(scope), "by": by})
-    prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
-    df["growth"] = df["circulation"] / prior - 1
-    return suppress(df, ["circulation", "prior_circulation"], {"growth": ("circulation", "prior_circulation")},
-                    complementary=by != "all")
+    return metrics.circulation_growth(con, scope, by, counts=df)
 
 
 CIRCULATION_PER_STUDENT_SQL = _with(SCOPED, SCHOOLS, _years("both"), ITEMS) + """,
@@ -313,7 +307,7 @@ ORDER BY e.school_year
 def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """metrics.circulation_per_student from raw events."""
     df = run(con, CIRCULATION_PER_STUDENT_SQL, {**scope.params(), **_item_window(scope)})
-    return suppress(df, ["circulation", "enrolled"], {"per_student": ("circulation", "enrolled")})
+    return metrics.circulation_per_student(con, scope, counts=df)
 
 
 # Card holders of the scoped communities in a year: roster students (any school) and
@@ -382,8 +376,8 @@ FROM usage, people
 
 def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """metrics.eresource_per_active_student from raw events."""
-    df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params())
-    return suppress(df, ["usage", "active"], {"per_student": ("usage", "active")})
+    return metrics.eresource_per_active_student(con, scope, counts=run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL,
+                                                                       scope.params()))
 
 
 # ------------------------------------------------------------------ communities and cohorts
@@ -421,10 +415,7 @@ def _program_params(scope: Scope) -> dict:
 
 def community_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """metrics.community_table from raw events."""
-    df = run(con, COMMUNITY_TABLE_SQL, _program_params(scope))
-    return suppress(df, ["enrolled", "cards", "new_cards", "activated", "active", "circulation", "prior_circulation"],
-                    {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
-                     "circulation_growth": ("circulation", "prior_circulation")})
+    return metrics.community_table(con, scope, counts=run(con, COMMUNITY_TABLE_SQL, _program_params(scope)))
 
 
 def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -447,8 +438,7 @@ ORDER BY c.cohort
 
 def cohort_totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """metrics.cohort_totals from raw events."""
-    df = run(con, COHORT_TOTALS_SQL, _program_params(scope))
-    return suppress(df, ["enrolled", "new_cards", "cards", "students_reached"])
+    return metrics.cohort_totals(con, scope, counts=run(con, COHORT_TOTALS_SQL, _program_params(scope)))
 
 
 # The rollup-based metrics and their raw twins, by name (for the test and the benchmark).

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import metrics
-from metrics import raw, suppression
+from metrics import disclosure, raw, suppression
 from metrics.scope import Scope
 from warehouse import rollups, store
 
@@ -184,12 +184,19 @@ def test_every_rollup_metric_has_a_raw_twin():
     assert {n for s in SCOPES for n, _ in calls(s)} == set(raw.TWINS)
 
 
+def set_threshold(monkeypatch, threshold: int) -> None:
+    """Suppress counts under threshold, per table and in the joint decision (1: nothing hidden)."""
+    for fn in (suppression.suppress, suppression.protect):
+        params = list(inspect.signature(fn).parameters.values())
+        defaults = [threshold if p.name == "threshold" else p.default for p in params if p.default is not p.empty]
+        monkeypatch.setattr(fn, "__defaults__", tuple(defaults))
+    monkeypatch.setattr(disclosure, "_CACHE", {})   # decisions made under another threshold
+
+
 @pytest.mark.parametrize("threshold", [10, 1], ids=["suppressed", "unsuppressed"])
 def test_rollups_equal_raw_events(random_con, threshold, monkeypatch):
     # threshold 1 turns suppression off, so every count is compared as a number.
-    params = list(inspect.signature(suppression.suppress).parameters.values())
-    defaults = [threshold if p.name == "threshold" else p.default for p in params if p.default is not p.empty]
-    monkeypatch.setattr(suppression.suppress, "__defaults__", tuple(defaults))
+    set_threshold(monkeypatch, threshold)
     shown = 0
     for i, scope in enumerate(SCOPES if threshold == 1 else SCOPES[:7]):
         for name, kwargs in calls(scope, every_breakdown=i < 4 or (i % 3 == 0 and threshold == 1)):
@@ -198,8 +205,9 @@ def test_rollups_equal_raw_events(random_con, threshold, monkeypatch):
     assert shown > 500, "the comparison should see real numbers, not only empty or hidden cells"
 
 
-def test_random_warehouse_is_not_trivial(random_con):
+def test_random_warehouse_is_not_trivial(random_con, monkeypatch):
     """The edge cases the equality test relies on are really there."""
+    set_threshold(monkeypatch, 1)
     program = metrics.activation_rate(random_con, Scope("2015-16"))
     assert 0 < program["activated"].iloc[0] < program["cards"].iloc[0]
     for year in ("2015-16", "2016-17"):  # first activations inside the year, not only before it
