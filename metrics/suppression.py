@@ -123,19 +123,19 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
             targets.append(i)
         elif any(lab in fixed for lab in labels):
             status[i] = COMPLEMENTARY   # hidden by another decision, which protects what it must
-    matrix = _membership(members, len(cells))
+    lp = Published(_membership(members, len(cells)), totals)
     # totals (a community's, a cohort's, the program's) are hidden last: they head the pages
     last = np.array([any(name in ("all", "year:") or name.endswith(":all") for name, _k in labels)
                      for labels in rows])
     frozen = np.array([any(name in decided for name, _k in labels) for labels in rows])
     if len(targets) > EXACT_TARGETS:
-        _decide_broadly(matrix, totals, status, targets, rows, last, frozen, threshold)
+        _decide_broadly(lp, status, targets, rows, last, frozen, threshold)
     for i in targets:
         while True:
-            width, pinning = _width(matrix, totals, status, i, duals=True)
+            width, pinning = _width(lp, status, i, duals=True)
             if width >= threshold:
                 break
-            j = _complement(matrix, totals, status, i, last, frozen, pinning, threshold)
+            j = _complement(lp, totals, status, i, last, frozen, pinning, threshold)
             if j is None:
                 break
             status[j] = COMPLEMENTARY
@@ -152,7 +152,7 @@ def _decide(cells, keys, col, threshold, sensitive, fixed, decided=()):
 EXACT_TARGETS = 12
 
 
-def _decide_broadly(matrix, totals, status, targets, rows, last, frozen, threshold) -> None:
+def _decide_broadly(lp, status, targets, rows, last, frozen, threshold) -> None:
     """Hide, in steps, every row of a breakdown that holds a small row, then the totals, then
     every row not frozen, until no small row can be narrowed below the threshold (checked by
     the same linear programs as the exact search). Coarser than the exact search, never weaker."""
@@ -164,7 +164,7 @@ def _decide_broadly(matrix, totals, status, targets, rows, last, frozen, thresho
         for j, s in enumerate(status):
             if s is None and not frozen[j] and hide(j):
                 status[j] = COMPLEMENTARY
-        if all(_width(matrix, totals, status, i) >= threshold for i in targets):
+        if all(_width(lp, status, i) >= threshold for i in targets):
             return
 
 
@@ -178,34 +178,92 @@ def _membership(members, n_cells):
     return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(members), n_cells))
 
 
+class Published:
+    """What the published rows say of the cells: non-negative cells whose shown rows (of the
+    membership matrix) equal their totals, as one HiGHS linear program kept between questions,
+    so that each bound after a row is hidden or shown is a warm-started re-solve (milliseconds)
+    rather than a new program (tens of milliseconds at a few hundred cells)."""
+
+    def __init__(self, matrix, totals):
+        import highspy
+
+        self.matrix, self.totals = matrix.tocsr(), np.asarray(totals, dtype=float)
+        n_rows, n_cols = matrix.shape
+        csc = matrix.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.col_cost_ = np.zeros(n_cols)
+        lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.full(n_cols, highspy.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = np.full(n_rows, -highspy.kHighsInf), np.full(n_rows, highspy.kHighsInf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = csc.indptr, csc.indices
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("presolve", "off")   # a presolved model cannot be warm-started
+        self.h.passModel(lp)
+        self.shown = np.zeros(n_rows, dtype=bool)
+        self._status = highspy.HighsModelStatus
+
+    def show(self, shown: np.ndarray) -> None:
+        """Publish the rows where shown is true (equal to their totals); leave the others free."""
+        import highspy
+
+        changed = np.flatnonzero(shown != self.shown)
+        if len(changed):
+            fixed = shown[changed]
+            lower = np.where(fixed, self.totals[changed], -highspy.kHighsInf)
+            upper = np.where(fixed, self.totals[changed], highspy.kHighsInf)
+            self.h.changeRowsBounds(len(changed), changed.astype(np.int32), lower, upper)
+            self.shown = shown.copy()
+
+    def _solve(self, target, sense):
+        import highspy
+
+        self.h.changeColsCost(len(target), np.arange(len(target), dtype=np.int32), target.astype(float))
+        self.h.changeObjectiveSense(sense)
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == self._status.kOptimal:
+            return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().row_dual)
+        if status in (self._status.kUnbounded, self._status.kUnboundedOrInfeasible):
+            return None, None
+        raise RuntimeError(f"disclosure check failed: HiGHS says {self.h.modelStatusToString(status)}")
+
+    def range(self, target: np.ndarray, duals: bool = False):
+        """The least and greatest value of target @ cells; with duals=True also the shown rows
+        that pin either bound (non-zero dual values)."""
+        import highspy
+
+        low, low_duals = self._solve(target, highspy.ObjSense.kMinimize)
+        high, high_duals = self._solve(target, highspy.ObjSense.kMaximize)
+        low = 0.0 if low is None else low
+        high = np.inf if high is None else high
+        if not duals:
+            return low, high
+        pinning = np.zeros(len(self.totals), dtype=bool)
+        for d in (low_duals, high_duals):
+            if d is not None:
+                pinning |= self.shown & (np.abs(d) > 1e-9)
+        return low, high, pinning
+
+
 def bounds(matrix, totals, shown: np.ndarray, target: np.ndarray, duals: bool = False):
     """The least and greatest value of target @ cells over non-negative cells whose published
     sums (matrix rows where shown) equal totals: what the published numbers say of target.
     With duals=True also the published rows that pin either bound (non-zero dual values)."""
-    from scipy.optimize import linprog
-
-    a = matrix[shown] if shown.any() else None
-    b = totals[shown] if shown.any() else None
-    lo = linprog(target, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-    hi = linprog(-target, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-    low = lo.fun if lo.status == 0 else 0.0
-    high = -hi.fun if hi.status == 0 else np.inf
-    if not duals:
-        return low, high
-    pinning = np.zeros(len(totals), dtype=bool)
-    for res in (lo, hi):
-        if res.status == 0 and a is not None:
-            pinning[np.flatnonzero(shown)[np.abs(res.eqlin.marginals) > 1e-9]] = True
-    return low, high, pinning
+    lp = Published(matrix, totals)
+    lp.show(np.asarray(shown, dtype=bool))
+    return lp.range(np.asarray(target, dtype=float), duals)
 
 
-def _width(matrix, totals, status, i, duals=False):
-    shown = np.array([s is None for s in status])
-    out = bounds(matrix, totals, shown, matrix[i].toarray().ravel(), duals)
+def _width(lp: Published, status, i, duals=False):
+    lp.show(np.array([s is None for s in status]))
+    out = lp.range(lp.matrix[i].toarray().ravel(), duals)
     return (out[1] - out[0], out[2]) if duals else out[1] - out[0]
 
 
-def _complement(matrix, totals, status, i, last, frozen, pinning, threshold):
+def _complement(lp, totals, status, i, last, frozen, pinning, threshold):
     """The published row to hide next to protect row i: of the rows that pin its bounds (non-zero
     dual values), the smallest of the first few that is enough, else the smallest; totals only
     when no other row pins them."""
@@ -215,7 +273,7 @@ def _complement(matrix, totals, status, i, last, frozen, pinning, threshold):
         if not pinning[j] or (last[j] and not last[candidates[0]]):
             break
         status[j] = COMPLEMENTARY
-        enough = _width(matrix, totals, status, i) >= threshold
+        enough = _width(lp, status, i) >= threshold
         status[j] = None
         if enough:
             return j
