@@ -67,8 +67,11 @@ def _wait_until_idle(page, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
+        # stale elements (faded while a rerun replaces them) count as running: axe would see
+        # their faded colors
         running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
-            page.locator('[data-testid="stSpinner"]').count() > 0
+            page.locator('[data-testid="stSpinner"]').count() > 0 or \
+            page.locator('[data-stale="true"]').count() > 0
         if running:
             quiet_since = None
         elif quiet_since is None:
