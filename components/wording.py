@@ -191,3 +191,32 @@ def survey_tiles(survey) -> list[Tile]:
                         f"{r.wave}: share of responding communities answering yes, with n (communities that "
                         "answered) and a Wilson 95% interval."))
     return out
+
+
+def schools_phrase(counts) -> str | None:
+    """metrics.school_count in words: '170 district schools and 1 charter school'."""
+    parts = []
+    for r in counts.sort_values("school_type", ascending=False).itertuples():
+        n = int(r.schools)
+        parts.append(f"{n:,} {r.school_type} school{'' if n == 1 else 's'}")
+    return " and ".join(parts) if parts else None
+
+
+def target_rows(progress) -> list[dict]:
+    """metrics.target_progress as a table a person reads: metric, target, actual, gap, status."""
+    rows = []
+    for r in progress.itertuples():
+        show = formats.FORMAT.get(r.kind, formats.count)
+        if isinstance(r.mark, str):
+            actual, gap, status = r.mark, "–", "not shown (small counts)" if r.mark != "no data" else "no data"
+        else:
+            actual = show(r.actual)
+            if r.kind == "rate":
+                gap = formats.points(float(r.gap) * 100)
+            elif r.kind == "ratio":
+                gap = f"{float(r.gap):+,.2f}"
+            else:
+                gap = f"{float(r.gap):+,.0f}"
+            status = "on target" if bool(r.met) else "behind target"
+        rows.append(dict(label=r.label, target=show(r.target), actual=actual, gap=gap, status=status))
+    return rows

@@ -72,3 +72,34 @@ with left:
                                           by="school_type")["key"].tolist() for y in view.years}, view.year))
 with right:
     split("Title I and other schools", "title_i", "Title I status", "Title I status")
+
+if scope.community:
+    @st.fragment
+    def side_by_side() -> None:
+        """Two to five schools of the community compared over every school year held."""
+        st.header("Schools side by side, every school year")
+        schools = ui.catalog("schools", scope.community)
+        names = dict(zip(schools["school_id"].astype(int), schools["school_name"]))
+        lagging = [int(k) for k in by["key"].head(2)] if by is not None and len(by) >= 2 else list(names)[:2]
+        picked = st.multiselect("Schools (two to five)", sorted(names, key=names.get), default=lagging,
+                                format_func=lambda k: names.get(k, str(k)), max_selections=5, key="compare_schools",
+                                help="Start typing a school's name. The two lagging schools are picked to begin with.")
+        if len(picked) < 2:
+            st.info("Pick at least two schools to compare them.", icon=":material/info:")
+            return
+        years = ui.metric("schools_over_years", scope, schools=tuple(sorted(picked)))
+        left, right = st.columns(2)
+        with left:
+            ui.chart(charts.schools_side_by_side(years, "activation_rate", view.label), key="schools-activation",
+                     numbers=False)
+        with right:
+            ui.chart(charts.schools_side_by_side(years, "active_user_rate", view.label), key="schools-active",
+                     numbers=False)
+        ui.table(years.sort_values(["label", "school_year"]),
+                 ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
+                 key="schools-compare", file_name=ui.file_name(view, "schools side by side"),
+                 labels={"label": "School", "school_year": "School year"}, kinds={"school_year": "text"})
+        st.caption("Circulation is recorded by library branch and by patron, not by school, so it cannot be "
+                   "compared school by school; the Circulation page gives the community's whole circulation.")
+
+    side_by_side()

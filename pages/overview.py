@@ -5,8 +5,9 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+import charts
 import components as ui
-from components.wording import headline_tiles, program_tiles, survey_tiles
+from components.wording import headline_tiles, program_tiles, schools_phrase, survey_tiles, target_rows
 from metrics import formats
 from metrics.headline import survey as headline_survey
 from metrics.scope import Scope
@@ -14,6 +15,9 @@ from metrics.suppression import marks
 
 view = ui.current_view()
 ui.header("Overview", view)
+schools = schools_phrase(ui.metric("school_count", view.scope))
+if schools:
+    st.markdown(f"**{ui.plain(view.label)}**: {schools} with students enrolled in {view.year}.")
 
 
 def figures(scope: Scope) -> dict:
@@ -92,3 +96,46 @@ if survey is not None and len(survey):
              labels={"wave": "Survey", "label": "Question", "n": "n"}, kinds={"wave": "text"})
 st.caption(f"Rates are shares of students enrolled. Counts from 1 to 9 are shown as "
            f"“{formats.SUPPRESSED}” to protect small groups.")
+
+if scope.community is not None:
+    st.header(f"Targets for {view.year}")
+    progress = ui.metric("target_progress", scope)
+    if progress.empty:
+        st.caption(f"No targets are entered for {view.year}. Program staff enter them on Load data "
+                   "(campaigns, annotations and targets).")
+    else:
+        shown = pd.DataFrame(target_rows(progress))
+        ui.table(shown, ["label", "target", "actual", "gap", "status"], key="targets",
+                 file_name=ui.file_name(view, "targets"),
+                 labels={"label": "Figure", "target": f"Target {view.year}", "actual": "Actual",
+                         "gap": "Gap (actual − target)", "status": "Status"},
+                 kinds={c: "text" for c in ("target", "actual", "gap", "status")})
+    with ui.unless_denied("Whether it stands out in its cohort"):
+        flagged = ui.metric("needs_help", scope)
+        if flagged.empty:
+            st.success(f"{ui.plain(view.label)} does not stand out in {view.year}: not below its cohort's lower "
+                       "quartile, not falling, on its targets, data up to date.", icon=":material/check_circle:")
+        else:
+            st.warning(f"**{ui.plain(view.label)} stands out in {view.year}.** " + ui.plain(flagged["reasons"].iloc[0]),
+                       icon=":material/flag:")
+elif view.viewer.sees_everything:
+    flagged = ui.metric("needs_help", scope)
+    st.header("Who needs help")
+    st.markdown(f"**{len(flagged):,} communities** of this scope stand out in {view.year} (below their cohort's "
+                "lower quartile, falling, behind a target, or without recent data).")
+    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
+                 query_params=ui.view_params(view))
+
+st.header("Every school year")
+trend = ui.metric("headline_trend", scope)
+cohort_name = (f"cohort {int(ui.catalog('communities').set_index('slug').loc[scope.community, 'cohort'])}"
+               if scope.community is not None and scope.community in set(ui.catalog("communities")["slug"])
+               else f"cohort {scope.cohort}" if scope.cohort is not None else "all communities")
+st.caption(f"The line is {ui.plain(view.label)}; the band is the middle half of the communities of "
+           f"{cohort_name} (lower to upper quartile), the dashed line their median. Years with hidden "
+           "figures have no point.")
+left, right = st.columns(2)
+for col, metric in zip((left, right), ("activation_rate", "active_user_rate")):
+    with col:
+        ui.chart(charts.trend(trend, metric, view.label if scope.community else cohort_name.capitalize(),
+                              cohort_name.capitalize()), key=f"trend-{metric}")

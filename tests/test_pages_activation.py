@@ -55,3 +55,21 @@ def test_program_and_cohort_list_communities_lagging_first(demo_path, monkeypatc
     communities = table_with(at, "Community")
     assert len(communities) == 60
     assert communities["Activation rate (of enrolled)"].str.rstrip("%").astype(float).is_monotonic_increasing
+
+
+
+def test_schools_side_by_side_over_every_year(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    lagging = table_with(at, "School")["School"].head(2).tolist()
+    picked = at.multiselect(key="compare_schools")
+    assert len(picked.value) == 2                       # the two lagging schools to begin with
+    table = table_with(at, "School year")
+    assert sorted(set(table["School year"])) == ["2014-15", "2015-16", "2016-17", "2017-18"]
+    assert sorted(set(table["School"])) == sorted(lagging)
+    fig = figure_titled(at, "Activation rate by school, every school year: Charlotte Mecklenburg")
+    assert sorted(t["name"] for t in fig["data"]) == sorted(lagging)
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Students activated (% of enrolled)"
+    assert fig["layout"]["xaxis"]["title"]["text"] == "School year (July to June)"
+    picked.set_value([*picked.value, next(o for o in picked.options if o not in picked.value)]).run()
+    fig = figure_titled(at, "Active-user rate by school, every school year: Charlotte Mecklenburg")
+    assert len(fig["data"]) == 3
