@@ -191,6 +191,8 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     if scope.community is None:   # the program's figures first; the library lines that follow fit one page
         sentences = program_sentences + sentences[:3]
     sentences += impact_sentences(con, scope)
+    if scope.community is not None:
+        sentences += target_sentences(metrics.target_progress(con, scope), scope.school_year)
     standing_header, standing = (community_standing(con, scope, name) if scope.community
                                  else cohort_spread(con, scope))
     meta = catalog.warehouse_meta(con)
@@ -473,3 +475,23 @@ def survey_table(head: pd.DataFrame) -> tuple[str, list[str], list[Line]]:
         lines.append(Line(str(question), cells))
     title = f"Survey indicators, {waves[0]}" if one else "Survey indicators (share yes, n)"
     return title, header, lines
+
+
+def target_sentences(progress: pd.DataFrame, year: str) -> list[str]:
+    """The targets entered for the year against the actual figures, with the gap, in one sentence;
+    a hidden actual is said to be not shown, never compared."""
+    parts = []
+    for r in progress.itertuples():
+        show = fmt.FORMAT.get(r.kind, fmt.count)
+        if isinstance(r.mark, str):
+            parts.append(f"{r.label.lower()} target {show(r.target)}, actual not shown (small counts)")
+            continue
+        if r.kind == "rate":
+            gap = f"{abs(float(r.gap)) * 100:.1f} points"
+        elif r.kind == "ratio":
+            gap = f"{abs(float(r.gap)):,.2f}"
+        else:
+            gap = fmt.count(abs(float(r.gap)))
+        verdict = "on target" if float(r.gap) == 0 else (f"{gap} above it" if bool(r.met) else f"{gap} short")
+        parts.append(f"{r.label.lower()} {show(r.actual)} against a target of {show(r.target)} ({verdict})")
+    return [w.sentence(f"Against its {year} targets: " + "; ".join(parts))] if parts else []

@@ -14,7 +14,7 @@ def trend(df: pd.DataFrame, metric: str, name: str, cohort: str) -> go.Figure:
     """One metric of metrics.headline_trend over the school years: the scope's line (labelled
     with each value), the cohort's median dashed, and its lower-to-upper quartile band."""
     label, axis, fmt, axis_fmt = METRICS[metric]
-    title = f"{label}, every school year: {name} against {cohort}"
+    title = f"{label}, every school year: {name} against {cohort}'s communities"
     part = df[df["metric"] == metric].sort_values("school_year")
     if part.empty or (part["value"].isna().all() and part["median"].isna().all()):
         return style.empty(title, "No figures to show.")
@@ -35,7 +35,7 @@ def trend(df: pd.DataFrame, metric: str, name: str, cohort: str) -> go.Figure:
             line=dict(color=palette.PRIOR, width=2, dash="dash"), marker=dict(symbol="square", size=7, color=palette.PRIOR),
             hovertemplate=f"%{{x}}: median %{{y:{fmt}}}<extra></extra>"))
     own = part.dropna(subset=["value"])
-    if len(own) and name != cohort:
+    if len(own):
         fig.add_trace(go.Scatter(
             x=own["school_year"], y=own["value"], mode="lines+markers+text", name=name,
             line=dict(color=palette.HIGHLIGHT, width=3), marker=dict(size=9, color=palette.HIGHLIGHT),

@@ -185,7 +185,8 @@ def survey_tiles(survey) -> list[Tile]:
             value, sentence = "no answers", f"No community answered ({r.wave})."
         else:
             value = formats.rate(r.value)
-            sentence = (f"{formats.count(r.yes)} of n = {formats.count(r.n)} communities answered yes; "
+            # the question in full (a tile's label is cut at its width)
+            sentence = (f"{r.label}: {formats.count(r.yes)} of n = {formats.count(r.n)} communities answered yes; "
                         f"95% interval {formats.rate(r.ci_low)} to {formats.rate(r.ci_high)}.")
         out.append(Tile(str(r.label), value, None, sentence,
                         f"{r.wave}: share of responding communities answering yes, with n (communities that "

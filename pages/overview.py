@@ -131,11 +131,10 @@ trend = ui.metric("headline_trend", scope)
 cohort_name = (f"cohort {int(ui.catalog('communities').set_index('slug').loc[scope.community, 'cohort'])}"
                if scope.community is not None and scope.community in set(ui.catalog("communities")["slug"])
                else f"cohort {scope.cohort}" if scope.cohort is not None else "all communities")
-st.caption(f"The line is {ui.plain(view.label)}; the band is the middle half of the communities of "
-           f"{cohort_name} (lower to upper quartile), the dashed line their median. Years with hidden "
-           "figures have no point.")
-left, right = st.columns(2)
-for col, metric in zip((left, right), ("activation_rate", "active_user_rate")):
-    with col:
-        ui.chart(charts.trend(trend, metric, view.label if scope.community else cohort_name.capitalize(),
-                              cohort_name.capitalize()), key=f"trend-{metric}")
+own_name = view.label if scope.community else (f"{cohort_name.capitalize()}, all its students" if scope.cohort
+                                                 else "All students")
+st.caption(f"The solid line is {ui.plain(own_name)}; the band is the middle half of the communities of "
+           f"{cohort_name} (lower to upper quartile), the dashed line their median. A year whose figure is "
+           "hidden (small counts) has no point.")
+for metric in ("activation_rate", "active_user_rate"):
+    ui.chart(charts.trend(trend, metric, own_name, cohort_name.capitalize()), key=f"trend-{metric}")

@@ -80,3 +80,13 @@ def test_a_community_viewer_sees_only_its_own_community(con):
         needs_help(con, Scope(YEAR, cohort=1, viewer=eske))
     with pytest.raises(AccessDenied):
         needs_help(con, Scope(YEAR, community="bly", viewer=eske))
+
+
+def test_the_briefing_states_targets_against_actuals(con):
+    from briefing import content
+    b = content.build(con, Scope(YEAR, community="bly"))
+    assert "Against its 2015-16 targets: activation rate 70.0% against a target of 90.0% (20.0 points short)." in b.sentences
+    avon = content.build(con, Scope(YEAR, community="avon"))
+    assert ("Against its 2015-16 targets: activation rate 80.0% against a target of 75.0% (5.0 points above it)."
+            in avon.sentences)
+    assert not any("target" in s for s in content.build(con, Scope(YEAR, community="fenn")).sentences)
