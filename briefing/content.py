@@ -200,6 +200,9 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     loaded = loaded_text(con, scope)
     if scope.community:
         subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
+        schools = schools_text(metrics.school_count(con, scope))
+        if schools:
+            subtitle += f" · {schools}"
     else:
         sizes = catalog.cohorts(con).set_index("cohort")["communities"]
         n = int(sizes.get(scope.cohort, 0)) if scope.cohort else int(sizes.sum())
@@ -495,3 +498,10 @@ def target_sentences(progress: pd.DataFrame, year: str) -> list[str]:
         verdict = "on target" if float(r.gap) == 0 else (f"{gap} above it" if bool(r.met) else f"{gap} short")
         parts.append(f"{r.label.lower()} {show(r.actual)} against a target of {show(r.target)} ({verdict})")
     return [w.sentence(f"Against its {year} targets: " + "; ".join(parts))] if parts else []
+
+
+def schools_text(counts: pd.DataFrame) -> str | None:
+    """metrics.school_count in words: '170 district schools and 1 charter school'."""
+    parts = [f"{int(r.schools):,} {r.school_type} school{'' if int(r.schools) == 1 else 's'}"
+             for r in counts.sort_values("school_type", ascending=False).itertuples()]
+    return " and ".join(parts) if parts else None

@@ -196,11 +196,9 @@ def survey_tiles(survey) -> list[Tile]:
 
 def schools_phrase(counts) -> str | None:
     """metrics.school_count in words: '170 district schools and 1 charter school'."""
-    parts = []
-    for r in counts.sort_values("school_type", ascending=False).itertuples():
-        n = int(r.schools)
-        parts.append(f"{n:,} {r.school_type} school{'' if n == 1 else 's'}")
-    return " and ".join(parts) if parts else None
+    from briefing.content import schools_text   # one wording for the pages and the briefing
+
+    return schools_text(counts)
 
 
 def target_rows(progress) -> list[dict]:

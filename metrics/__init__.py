@@ -15,11 +15,11 @@ from metrics.eresources import eresource_growth, eresource_per_active_student, e
 from metrics.scope import Scope
 from metrics.survey import survey_indicators
 from metrics.targets import target_progress
-from metrics.trends import headline_trend, school_count, schools_over_years
+from metrics.trends import breakdown_over_years, headline_trend, school_count, schools_over_years
 
 __all__ = [
     "Scope", "activation_rate", "active_user_rate", "activation_by_week", "activation_since_launch", "staff_cards",
     "circulation_by_month", "circulation_growth", "circulation_per_student", "hotspot_lending",
     "eresource_usage_by_month", "eresource_growth", "eresource_per_active_student",
-    "survey_indicators", "headline", "needs_help", "target_progress", "headline_trend", "schools_over_years", "school_count", "campaign_impact", "community_table", "cohort_comparison", "cohort_quartiles", "cohort_totals",
+    "survey_indicators", "headline", "needs_help", "target_progress", "headline_trend", "schools_over_years", "breakdown_over_years", "school_count", "campaign_impact", "community_table", "cohort_comparison", "cohort_quartiles", "cohort_totals",
 ]

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import AccessDenied, check
-from metrics.activation import active_user_rate, activation_rate
+from metrics.activation import NAMED, active_user_rate, activation_rate
 from metrics.cohorts import cohort_quartiles
 from metrics.scope import Scope, run
 from metrics.suppression import marks
@@ -52,32 +52,37 @@ def schools_over_years(con: duckdb.DuckDBPyConnection, scope: Scope, schools: tu
     community's own by-school table hides it. One row per school and year."""
     if scope.community is None:
         raise ValueError("schools belong to one community")
-    check(con, scope, names=True)
-    wanted = {str(s) for s in schools}
+    return breakdown_over_years(con, scope, "school", tuple(str(s) for s in schools))
+
+
+def breakdown_over_years(con: duckdb.DuckDBPyConnection, scope: Scope, by: str,
+                         keys: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A breakdown of metrics.activation (by school, grade, ...) in every school year held: per
+    row and year, students enrolled, activated and active, activation and active-user rates,
+    hidden as that year's breakdown hides them. keys: only these rows (all when None)."""
+    check(con, scope, names=by in NAMED)
     parts = []
     for year in run(con, YEARS_SQL, {})["label"]:
         at = scope.replace(school_year=year)
-        act = activation_rate(con, at, by="school")
-        act = act[act["key"].astype(str).isin(wanted)]
-        active = active_user_rate(con, at, by="school")
-        active = active[active["key"].astype(str).isin(wanted)].set_index("key")
+        act = activation_rate(con, at, by=by)
+        active = active_user_rate(con, at, by=by)
+        if keys is not None:
+            act = act[act["key"].astype(str).isin(keys)]
+            active = active[active["key"].astype(str).isin(keys)]
         if act.empty:
             continue
+        active = active.set_index("key")
         frame = act[["key", "label", "enrolled", "activated", "activation_rate", "suppressed", "complementary"]].copy()
         frame["active"] = frame["key"].map(active["active"])
         frame["active_user_rate"] = frame["key"].map(active["active_user_rate"])
-        both = frame["suppressed"].fillna("") + "," + frame["key"].map(active["suppressed"]).fillna("")
-        frame["suppressed"] = both.str.strip(",")
-        second = frame["complementary"].fillna("") + "," + frame["key"].map(active["complementary"]).fillna("")
-        frame["complementary"] = second.str.strip(",")
+        for col in ("suppressed", "complementary"):   # what is hidden in either table
+            both = frame[col].fillna("") + "," + frame["key"].map(active[col]).fillna("")
+            frame[col] = both.str.strip(",")
         frame["school_year"] = year
         parts.append(frame)
-    if not parts:
-        return pd.DataFrame(columns=["school_year", "key", "label", "enrolled", "activated", "activation_rate",
-                                     "active", "active_user_rate", "suppressed", "complementary"])
-    out = pd.concat(parts, ignore_index=True)
-    return out[["school_year", "key", "label", "enrolled", "activated", "activation_rate", "active",
-                "active_user_rate", "suppressed", "complementary"]]
+    columns = ["school_year", "key", "label", "enrolled", "activated", "activation_rate", "active",
+               "active_user_rate", "suppressed", "complementary"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
 SCHOOL_COUNT_SQL = """

@@ -3,6 +3,7 @@ import streamlit as st
 
 import charts
 import components as ui
+from components.show import displayed
 from components.wording import school_types_note
 from metrics import formats
 
@@ -64,6 +65,25 @@ def split(title: str, by: str, what: str, heading: str, note: str | None = None)
                               "Students activated (% of enrolled)"), key=f"{by}-chart", numbers=False)
     ui.table(df, ["label", "enrolled", "activated", "activation_rate"], key=by, file_name=ui.file_name(view, f"activation {what}"), labels={"label": heading, "activation_rate": "Activation rate"})
 
+
+st.subheader("By grade, every school year")
+over_years = ui.metric("breakdown_over_years", scope, by="grade")
+if len(over_years):
+    # One row per grade, one column per school year: the rates as shown ("<10" where hidden).
+    shown = displayed(over_years, ["label", "school_year", "activation_rate"])
+    shown["order"] = over_years["key"].astype(str)
+    grid = shown.pivot(index=["order", "label"], columns="school_year", values="activation_rate").reset_index()
+    grid = grid.sort_values("order").drop(columns="order").fillna("–")
+    grid.columns.name = None
+    years = [c for c in grid.columns if c != "label"]
+    st.table(grid.rename(columns={"label": "Grade"}), hide_index=True,
+             alt=f"Activation rate (% of enrolled) by grade in every school year held: {', '.join(years)}.")
+    st.caption("Activation rate (students activated, % of enrolled) by grade in each school year held. "
+               "The Excel download below has the counts behind each rate.")
+    ui.table(over_years.sort_values(["key", "school_year"]),
+             ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
+             key="grades-years", file_name=ui.file_name(view, "activation by grade every year"),
+             labels={"label": "Grade", "school_year": "School year"}, kinds={"school_year": "text"}, height=420)
 
 left, right = st.columns(2)
 with left:

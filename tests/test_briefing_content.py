@@ -21,7 +21,7 @@ def test_names_the_community_the_program_and_the_period(cms):
     assert cms.title == "Charlotte Mecklenburg"
     assert cms.program == "Leaders Library Card Challenge"
     assert cms.period == "School year 2015-16 (July 2015 – June 2016)"
-    assert cms.subtitle == "NC · cohort 1"
+    assert cms.subtitle == "NC · cohort 1 · 170 district schools"   # issue 16: its schools, where it is described
 
 
 def test_headline_figures_with_their_change_on_the_year_before(cms):

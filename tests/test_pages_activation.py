@@ -73,3 +73,13 @@ def test_schools_side_by_side_over_every_year(demo_path, monkeypatch):
     picked.set_value([*picked.value, next(o for o in picked.options if o not in picked.value)]).run()
     fig = figure_titled(at, "Active-user rate by school, every school year: Charlotte Mecklenburg")
     assert len(fig["data"]) == 3
+
+
+def test_by_grade_every_school_year(demo_path, monkeypatch, demo_con):
+    from metrics import Scope, activation_rate, formats
+    at = open_app(demo_path, monkeypatch, "activation", **COHORT_1)
+    grid = table_with(at, "2017-18").set_index("Grade")
+    assert list(grid.columns) == ["2014-15", "2015-16", "2016-17", "2017-18"]
+    for year in ("2015-16", "2017-18"):
+        grade3 = activation_rate(demo_con, Scope(year, cohort=1), by="grade").set_index("label").loc["Grade 3"]
+        assert grid.loc["Grade 3", year] == formats.rate(grade3["activation_rate"])
