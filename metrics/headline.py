@@ -8,7 +8,7 @@ import pandas as pd
 
 from metrics.activation import active_user_rate, activation_rate
 from metrics.cohorts import cohort_totals
-from metrics.scope import Scope
+from metrics.scope import Scope, run
 from metrics.suppression import marks
 from metrics.survey import survey_indicators
 
@@ -22,6 +22,7 @@ FIGURES = {
     "active_user_rate": ("Active-user rate", "rate"),
 }
 NOT_SHOWN = "not shown"   # a figure this viewer may not see (a cohort too small to hide its members)
+COHORTS_IN_SCOPE_SQL = "SELECT count(DISTINCT cohort) AS cohorts FROM community WHERE $cohort IS NULL OR cohort = $cohort"
 
 
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -39,9 +40,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     totals = cohort_totals(con, scope)
     if scope.cohort is not None:
         totals = totals[totals["cohort"] == scope.cohort]
-    n_cohorts = con.cursor().execute(
-        "SELECT count(DISTINCT cohort) FROM community WHERE $cohort IS NULL OR cohort = $cohort",
-        {"cohort": scope.cohort}).fetchone()[0]
+    n_cohorts = run(con, COHORTS_IN_SCOPE_SQL, scope.params()).iloc[0, 0]
 
     def cell(df, col):
         if not len(df):

@@ -60,6 +60,13 @@ def comparison(community: str, name: str) -> None:
 
 
 if view.viewer.sees_everything:
+    flagged = ui.metric("needs_help", Scope(view.year, cohort=scope.cohort))
+    st.header("Who needs help")
+    st.markdown(f"**{len(flagged):,} communities** stand out in {view.year}: below their cohort's lower quartile, "
+                "falling against the year before, behind a target, or without recent data.")
+    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
+                 query_params=ui.view_params(view))
+
     st.header("Every community")
     table = ui.metric("community_table", scope)
     st.caption(f"{len(table)} communities, by name. The CSV download sorts any way you like in a spreadsheet. "
