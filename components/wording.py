@@ -61,10 +61,12 @@ def _shown(v, kind: str) -> str:
     return NO_DATA if formats.missing(v) else formats.FORMAT[kind](v)
 
 
-def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool) -> list[Tile]:
+def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool,
+                   many: bool = False) -> list[Tile]:
     """The Overview's tiles. cur and prior hold enrolled, cards, activation_rate, active,
     active_user_rate, circulation, per_student, eresource_use and staff_cards for the year and
-    the year before (missing = suppressed or not loaded)."""
+    the year before (missing = suppressed or not loaded). many: the scope is a cohort or the
+    program, whose sentences speak of the communities' libraries."""
     def ch(key, kind):
         return change(cur.get(key), prior.get(key), kind, prior_year, prior_available)
 
@@ -98,8 +100,9 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     c = ch("circulation", "count")
     per = cur.get("per_student")
     tiles.append(Tile("Library circulation", _shown(cur.get("circulation"), "count"), c.delta,
-                      sentence(f"The library lent or renewed {_shown(cur.get('circulation'), 'count')} items to "
-                               "all its patrons"
+                      sentence(("The communities' libraries lent or renewed " if many else "The library lent or renewed ")
+                               + f"{_shown(cur.get('circulation'), 'count')} items to "
+                               + ("all their patrons" if many else "all its patrons")
                                + ("" if formats.missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
                       formats.CIRCULATION_DEFINITION))
     c = ch("eresource_use", "count")

@@ -79,11 +79,12 @@ if len(over_years):
     st.table(grid.rename(columns={"label": "Grade"}), hide_index=True,
              alt=f"Activation rate (% of enrolled) by grade in every school year held: {', '.join(years)}.")
     st.caption("Activation rate (students activated, % of enrolled) by grade in each school year held. "
-               "The Excel download below has the counts behind each rate.")
-    ui.table(over_years.sort_values(["key", "school_year"]),
-             ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
-             key="grades-years", file_name=ui.file_name(view, "activation by grade every year"),
-             labels={"label": "Grade", "school_year": "School year"}, kinds={"school_year": "text"}, height=420)
+               "The counts behind each rate are under the table.")
+    with st.expander("The counts behind each rate, grade by grade and year by year", icon=":material/table:"):
+        ui.table(over_years.sort_values(["key", "school_year"]),
+                 ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
+                 key="grades-years", file_name=ui.file_name(view, "activation by grade every year"),
+                 labels={"label": "Grade", "school_year": "School year"}, kinds={"school_year": "text"}, height=420)
 
 left, right = st.columns(2)
 with left:
@@ -108,13 +109,10 @@ if scope.community:
             st.info("Pick at least two schools to compare them.", icon=":material/info:")
             return
         years = ui.metric("schools_over_years", scope, schools=tuple(sorted(picked)))
-        left, right = st.columns(2)
-        with left:
-            ui.chart(charts.schools_side_by_side(years, "activation_rate", view.label), key="schools-activation",
-                     numbers=False)
-        with right:
-            ui.chart(charts.schools_side_by_side(years, "active_user_rate", view.label), key="schools-active",
-                     numbers=False)
+        ui.chart(charts.schools_side_by_side(years, "activation_rate", view.label), key="schools-activation",
+                 numbers=False)
+        ui.chart(charts.schools_side_by_side(years, "active_user_rate", view.label), key="schools-active",
+                 numbers=False)
         ui.table(years.sort_values(["label", "school_year"]),
                  ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
                  key="schools-compare", file_name=ui.file_name(view, "schools side by side"),

@@ -49,7 +49,7 @@ scope = view.scope
 prior_scope = Scope(view.prior_year, community=scope.community, cohort=scope.cohort)
 cur = figures(scope)
 prior = figures(prior_scope) if view.has_prior_year else {}
-items = headline_tiles(cur, prior, view.year, view.prior_year, view.has_prior_year)
+items = headline_tiles(cur, prior, view.year, view.prior_year, view.has_prior_year, many=scope.community is None)
 survey = None
 lead: list = []
 
