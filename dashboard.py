@@ -28,6 +28,7 @@ PAGES = [
     ("pages/circulation.py", "Circulation", "circulation", ":material/menu_book:"),
     ("pages/eresources.py", "E-resources", "eresources", ":material/devices:"),
     ("pages/cohorts.py", "Cohorts", "cohorts", ":material/groups:"),
+    ("pages/needs_help.py", "Who needs help", "needs-help", ":material/flag:"),
     ("pages/briefing.py", "Briefing", "briefing", ":material/description:"),
     ("pages/data.py", "Data", "data", ":material/database:"),
     ("pages/load_data.py", "Load data", "load-data", ":material/upload_file:"),

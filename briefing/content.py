@@ -63,6 +63,7 @@ class Briefing:
     campaigns: pd.DataFrame = field(repr=False)
     by_format: pd.DataFrame = field(repr=False)
     program: str = PROGRAM
+    notable_title: str = NOTABLE_TITLE
 
     @property
     def slug(self) -> str:
@@ -174,19 +175,34 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
     ]
 
     name = row["name"] if row is not None else (f"Cohort {scope.cohort}" if scope.cohort else "All communities")
+    notable_title, notable_header, notable = NOTABLE_TITLE, ["", py, scope.school_year, "Change"], notable_lines(highlight, eres)
+    program_sentences: list[str] = []
+    if scope.community is None:
+        # A cohort or the program leads with the program's own figures (metrics.headline, as the Overview).
+        head = metrics.headline(con, scope)
+        head_prior = metrics.headline(con, prior) if has_prior else None
+        headlines = program_headlines(head, head_prior, change, py)
+        program_sentences = program_sentences_of(scope, head)
+        notable_title, notable_header, notable = survey_table(head)
     sentences = write_sentences(
         scope, enrolled=enrolled, rate=rate, act_rate=act_rate, reached=reached, reached_prior=reached_prior,
         loans=loans, loans_prior=loans_prior, highlight=highlight, eres=eres, staff_now=staff_now,
     )
+    if scope.community is None:   # the program's figures first; the library lines that follow fit one page
+        sentences = program_sentences + sentences[:3]
     sentences += impact_sentences(con, scope)
+    if scope.community is not None:
+        sentences += target_sentences(metrics.target_progress(con, scope), scope.school_year)
     standing_header, standing = (community_standing(con, scope, name) if scope.community
                                  else cohort_spread(con, scope))
-    notable = notable_lines(highlight, eres)
     meta = catalog.warehouse_meta(con)
     is_demo = meta.get("demo") == "true" or bool(row is not None and row.get("is_demo"))
     loaded = loaded_text(con, scope)
     if scope.community:
         subtitle = f"{row['state']} · cohort {int(row['cohort'])}"
+        schools = schools_text(metrics.school_count(con, scope))
+        if schools:
+            subtitle += f" · {schools}"
     else:
         sizes = catalog.cohorts(con).set_index("cohort")["communities"]
         n = int(sizes.get(scope.cohort, 0)) if scope.cohort else int(sizes.sum())
@@ -196,7 +212,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope) -> Briefing:
         scope=scope, title=name, period=period_text(scope.school_year), subtitle=subtitle,
         headlines=headlines, sentences=sentences,
         standing_header=standing_header, standing=standing,
-        notable_header=["", py, scope.school_year, "Change"], notable=notable,
+        notable_header=notable_header, notable=notable, notable_title=notable_title,
         footnote=footnote(loaded, is_demo, scope), is_demo=is_demo, loaded=loaded,
         weekly=metrics.activation_by_week(con, scope),
         campaigns=catalog.campaigns(con, scope.community, scope.viewer),
@@ -264,8 +280,9 @@ def write_sentences(scope: Scope, *, enrolled, rate, act_rate, reached, reached_
 
     phrase = w.growth_phrase(loans, loans_prior)
     if phrase:
-        out.append(w.sentence(f"The library's loans of books, e-books and other items to all its patrons "
-                              f"{phrase} from the year before, to {fmt.count(loans)}"))
+        whose = ("The library's loans of books, e-books and other items to all its patrons" if scope.community else
+                 "The communities' libraries' loans of books, e-books and other items to all their patrons")
+        out.append(w.sentence(f"{whose} {phrase} from the year before, to {fmt.count(loans)}"))
 
     if len(highlight):
         h_now, h_prior = highlight["circulation"].iloc[0], highlight["prior_circulation"].iloc[0]
@@ -338,7 +355,7 @@ def community_standing(con: duckdb.DuckDBPyConnection, scope: Scope, name: str) 
 def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[str], list[Line]]:
     """For a cohort (or the program): the spread of its communities on the same measures."""
     spread = metrics.cohort_quartiles(con, scope)
-    header = ["", "Lower quartile", "Median", "Upper quartile", "Communities"]
+    header = ["", "Lower quartile", "Median", "Upper quartile", "Communities (n)"]
     lines = []
     for _, r in spread.iterrows():
         show = fmt.growth if r["metric"] == "circulation_growth" else fmt.rate
@@ -348,17 +365,24 @@ def cohort_spread(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[st
 
 
 def footnote(loaded: str, is_demo: bool, scope: Scope) -> str:
+    one = scope.community is not None
     parts = [
-        "Sources: the library's circulation system and card records; e-resource vendors' usage "
-        "reports (total item requests, COUNTER Release 5 Total_Item_Requests); enrollment counts supplied "
-        "by the school district.",
+        ("Sources: the library's circulation system and card records; e-resource vendors' usage "
+         "reports (total item requests, COUNTER Release 5 Total_Item_Requests); enrollment counts supplied "
+         "by the school district." if one else
+         "Sources: the communities' libraries' circulation systems and card records; e-resource vendors' usage "
+         "reports (total item requests, COUNTER Release 5 Total_Item_Requests); enrollment counts supplied "
+         "by the communities' school districts; the program's survey of its communities."),
         f"Definitions: the school year runs July to June. Students reached: enrolled students with at least one "
         f"checkout, login or e-resource use in the year, each counted once. Active-user rate: students reached "
         f"over students enrolled. Activation rate: students whose card has been used at least once, this year or "
-        f"earlier, over students enrolled. Circulation: checkouts and renewals by all the library's patrons. "
+        f"earlier, over students enrolled. New student cards: student cards issued during the school year. "
+        f"Circulation: checkouts and renewals by all the {'library' if one else 'libraries'}' patrons. "
         f"Growth: this "
         f"year over the year before ({scope.prior_year}), minus one; no growth is given from a zero base.",
-        "Cohort position: against the median and quartiles of the communities of the same cohort.",
+        "Cohort position: against the median and quartiles of the communities of the same cohort." if one else
+        "Survey indicators: the share of responding communities answering yes, with n (communities that "
+        "answered) and a Wilson 95% interval. Spread: the quartiles of the communities' own figures.",
         f"Counts under {THRESHOLD} are shown as <{THRESHOLD}, and no rate or sentence is built on them.",
         f"Data last loaded: {loaded}.",
     ]
@@ -381,3 +405,103 @@ def impact_sentences(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     mine = est[est["clear"].astype(bool) & (start >= pd.Timestamp(year, 7, 1)) & (start <= pd.Timestamp(year + 1, 6, 30))]
     mine = mine.sort_values("outcome", key=lambda o: o != "new_activations", kind="stable")
     return mine.drop_duplicates("campaign_id")["verdict"].tolist()
+
+
+def program_headlines(head: pd.DataFrame, prior: pd.DataFrame | None, change, prior_year: str) -> list[Headline]:
+    """The six tiles of a cohort or the program: metrics.headline's figures with their change."""
+    from metrics.headline import FIGURES, figure
+
+    def shown(v, kind):
+        return v if isinstance(v, str) else ("–" if w.missing(v) else fmt.FORMAT[kind](v))
+
+    details = {"new_cards": "student cards issued during the year", "communities": "taking part",
+               "enrolled": "K-12 students in the communities' schools",
+               "students_reached": "used their card at least once this year",
+               "activation_rate": "of students have used their card, any year",
+               "active_user_rate": "of students used their card this year"}
+    out = []
+    for name, (label, kind) in FIGURES.items():
+        v = figure(head, name)
+        before = figure(prior, name) if prior is not None else None
+        if isinstance(v, str) or isinstance(before, str):
+            out.append(Headline(label, shown(v, kind), f"{prior_year}: not shown (small counts)", details[name]))
+            continue
+        elif kind == "rate":
+            text = w.rate_change(v, before)
+        else:
+            text = w.count_change(v, before)
+        out.append(Headline(label, shown(v, kind), change(text), details[name]))
+    return out
+
+
+def program_sentences_of(scope: Scope, head: pd.DataFrame) -> list[str]:
+    """What the program's documents lead with: the new cards of the year, then the survey's
+    strongest answer, each only when its numbers can be stated."""
+    from metrics.headline import figure, survey
+
+    out = []
+    cards, n = figure(head, "new_cards"), figure(head, "communities")
+    who = f"cohort {scope.cohort}'s" if scope.cohort else "the program's"
+    if not isinstance(cards, str) and not w.missing(cards) and not w.missing(n):
+        out.append(w.sentence(f"{who} {fmt.count(n)} communities issued {fmt.count(cards)} new student cards in "
+                              f"{scope.school_year} ({w.count_phrase(cards)})"))
+    answers = survey(head).dropna(subset=["value"])
+    if len(answers):
+        top = answers.sort_values("value", ascending=False).iloc[0]
+        out.append(w.sentence(f"In the {top['wave']} survey, {fmt.rate(top['value'])} of responding communities "
+                              f"(n = {fmt.count(top['n'])}) answered yes to “{top['label']}”"))
+    return out
+
+
+def survey_table(head: pd.DataFrame) -> tuple[str, list[str], list[Line]]:
+    """The survey indicators as a small table: one row per question, a cell per wave with the
+    share, its Wilson 95% interval and n (never a share without its n)."""
+    from metrics.headline import survey
+
+    answers = survey(head).sort_values("value", ascending=False)
+    if answers.empty:
+        return "Survey indicators", ["", "Share yes"], [Line("No survey answers are loaded", ["–"])]
+    waves = sorted(answers["wave"].dropna().unique())
+    one = len(waves) == 1
+    header = ["", "Share yes", "95% interval", "n"] if one else ["", *waves]
+    lines = []
+    for question, rows in answers.groupby("label", sort=False):
+        by_wave = rows.set_index("wave")
+        if one:
+            r = by_wave.iloc[0]
+            cells = (["–", "–", fmt.count(r["n"])] if w.missing(r["value"]) else
+                     [fmt.rate(r["value"]), f"{fmt.rate(r['ci_low'])} to {fmt.rate(r['ci_high'])}", fmt.count(r["n"])])
+        else:
+            cells = [("–" if wave not in by_wave.index or w.missing(by_wave.loc[wave, "value"]) else
+                      f"{fmt.rate(by_wave.loc[wave, 'value'])} (n = {fmt.count(by_wave.loc[wave, 'n'])})")
+                     for wave in waves]
+        lines.append(Line(str(question), cells))
+    title = f"Survey indicators, {waves[0]}" if one else "Survey indicators (share yes, n)"
+    return title, header, lines
+
+
+def target_sentences(progress: pd.DataFrame, year: str) -> list[str]:
+    """The targets entered for the year against the actual figures, with the gap, in one sentence;
+    a hidden actual is said to be not shown, never compared."""
+    parts = []
+    for r in progress.itertuples():
+        show = fmt.FORMAT.get(r.kind, fmt.count)
+        if isinstance(r.mark, str):
+            parts.append(f"{r.label.lower()} target {show(r.target)}, actual not shown (small counts)")
+            continue
+        if r.kind == "rate":
+            gap = f"{abs(float(r.gap)) * 100:.1f} points"
+        elif r.kind == "ratio":
+            gap = f"{abs(float(r.gap)):,.2f}"
+        else:
+            gap = fmt.count(abs(float(r.gap)))
+        verdict = "on target" if float(r.gap) == 0 else (f"{gap} above it" if bool(r.met) else f"{gap} short")
+        parts.append(f"{r.label.lower()} {show(r.actual)} against a target of {show(r.target)} ({verdict})")
+    return [w.sentence(f"Against its {year} targets: " + "; ".join(parts))] if parts else []
+
+
+def schools_text(counts: pd.DataFrame) -> str | None:
+    """metrics.school_count in words: '170 district schools and 1 charter school'."""
+    parts = [f"{int(r.schools):,} {r.school_type} school{'' if int(r.schools) == 1 else 's'}"
+             for r in counts.sort_values("school_type", ascending=False).itertuples()]
+    return " and ".join(parts) if parts else None

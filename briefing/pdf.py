@@ -22,12 +22,16 @@ import typst
 
 from briefing import figures
 from briefing.figures import chart_alt
-from briefing.content import NOTABLE_TITLE, Briefing
+from briefing.content import Briefing
 from charts import palette
 
 TEMPLATE = Path(__file__).with_name("briefing.typ")
 CHARTS = ("activation", "circulation-by-format")
-RULE = "#c9d3df"   # hairlines between parts: decoration, not content
+RULE = "#c9d3df"
+# Column widths of the right-hand table by its number of columns (the survey of the program has
+# one column per wave).
+NOTABLE_WIDTHS = {4: ["34%", "21%", "21%", "24%"], 3: ["46%", "27%", "27%"], 2: ["60%", "40%"]}
+SURVEY_WIDTHS = {4: ["52%", "14%", "24%", "10%"], 3: ["46%", "27%", "27%"], 2: ["70%", "30%"]}   # hairlines between parts: decoration, not content
 
 
 def content(b: Briefing, files: dict[str, str | None]) -> dict:
@@ -45,7 +49,13 @@ def content(b: Briefing, files: dict[str, str | None]) -> dict:
         "charts": [{"file": files.get(name), "alt": alts[name], "title": figures.TITLES[name]} for name in CHARTS],
         "standing_title": "Where it stands in its cohort" if b.scope.community else "How its communities compare",
         "standing_header": b.standing_header, "standing": [[ln.label, *ln.cells] for ln in b.standing],
-        "notable_title": NOTABLE_TITLE, "notable_header": b.notable_header, "notable": [[ln.label, *ln.cells] for ln in b.notable],
+        "notable_title": b.notable_title, "notable_header": b.notable_header,
+        "notable_widths": (SURVEY_WIDTHS if b.scope.community is None else NOTABLE_WIDTHS).get(
+            len(b.notable_header), ["1fr"] * len(b.notable_header)),
+        # a cohort's survey table needs the wider half of the row
+        "split": ["44%", "1fr"] if b.scope.community is None else ["59%", "1fr"],
+        "standing_widths": ["25%", "17%", "15%", "18%", "25%"] if b.scope.community is None
+        else ["19%", "17%", "14%", "31%", "19%"], "notable": [[ln.label, *ln.cells] for ln in b.notable],
         "footnote": b.footnote,
         "colors": {"text": palette.TEXT, "muted": palette.MUTED, "accent": palette.ACCENT, "tile": palette.TILE,
                    "rule": RULE, "demo": palette.NEGATIVE},

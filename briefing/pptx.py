@@ -1,5 +1,6 @@
 """The briefing as three 16:9 slides, with python-pptx: the figures and sentences; the charts
-and the cohort standing; the sources and definitions. Text stays text (editable, searchable).
+and the cohort standing; the sources and definitions (a cohort or the program has a fourth, its
+survey indicators, before the sources). Text stays text (editable, searchable).
 
 Accessible as PowerPoint's checker asks: every slide has a real title (the layout's title
 placeholder, first in reading order), every chart picture its alternative text (the same as
@@ -99,7 +100,8 @@ def _table(slide, x, y, w, header: list[str], lines: list[Line], first_col: floa
 
 
 def build(b: Briefing, pngs: dict[str, bytes | None] | None = None) -> bytes:
-    """The briefing as PPTX bytes."""
+    """The briefing as PPTX bytes: three slides for a community, four for a cohort or the program
+    (its survey indicators on a slide of their own)."""
     pngs = pngs or {}
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
@@ -134,8 +136,18 @@ def build(b: Briefing, pngs: dict[str, bytes | None] | None = None) -> bytes:
             _text(s2, x, Inches(1.5), chart_w, Inches(1),
                   [("Chart not available: chart export needs Chromium.", MIN_PT, False, MUTED)])
     _table(s2, X0, Inches(5.3), Emu(int(BODY_W * 0.55)), b.standing_header, b.standing, 0.22)
-    _table(s2, X0 + Emu(int(BODY_W * 0.58)), Inches(5.3), Emu(int(BODY_W * 0.42)),
-           b.notable_header, b.notable, 0.46)
+    if b.scope.community is not None:
+        _table(s2, X0 + Emu(int(BODY_W * 0.58)), Inches(5.3), Emu(int(BODY_W * 0.42)),
+               b.notable_header, b.notable, 0.46)
+    else:
+        # A cohort's survey indicators (long questions, each with n and its interval) get a slide of
+        # their own, the table across its width.
+        s_survey = prs.slides.add_slide(layout)
+        _header(s_survey, b, f"{b.title}: {b.notable_title[:1].lower()}{b.notable_title[1:]}")
+        _table(s_survey, X0, Inches(1.7), BODY_W, b.notable_header, b.notable, 0.55, size=14)
+        _text(s_survey, X0, Inches(1.7) + Inches(0.42) * (len(b.notable) + 1) + Inches(0.2), BODY_W, Inches(0.8),
+              [("Share of responding communities answering yes; n is the number of communities that answered; "
+                "the interval is a Wilson 95% interval.", 14, False, MUTED)])
 
     # Slide 3: sources, definitions and suppression, at a readable size.
     s3 = prs.slides.add_slide(layout)

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import describe, palette
-from components import exports
+from components import data, exports, workbook
 from components.choice import plain
 from components.sidebar import View
 from components.wording import Tile
@@ -29,6 +29,7 @@ FORMAT = {**formats.FORMAT,
           "date": lambda v: "" if formats.missing_date(v) else formats.date(v),
           "datetime": lambda v: "" if formats.missing_date(v) else formats.datetime(v)}
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -90,20 +91,61 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
         return
     rows = f"{len(shown):,} row" + ("" if len(shown) == 1 else "s")
     alt = alt or f"Table of {rows}: {', '.join(headers)}."
-    fixed = height if isinstance(height, int) and len(shown) > 12 else "content"
+    # a long table shows about twenty rows at a time (not nine) and scrolls within its frame
+    fixed = max(height, 760) if isinstance(height, int) and len(shown) > 12 else "content"
     st.table(styler, hide_index=True, height=fixed, alt=alt)
     # Made, re-checked against the viewer and audited when clicked (components/exports.py).
-    exports.download_button("Download CSV", lambda: csv_bytes(df, columns, headers),
+    left, right = st.columns(2, width=420)
+    exports.download_button("Download CSV", lambda: csv_bytes(df, columns, headers, kinds),
                             file_name=f"{_slug(file_name)}.csv", mime="text/csv", key=f"{key}-csv",
-                            what=f"table {key}", icon=":material/download:",
-                            help=f"The {rows} of this table as a CSV file.")
+                            what=f"table {key}", icon=":material/download:", where=left,
+                            help=f"The {rows} of this table as a CSV file, the figures as shown.")
+    view = st.session_state.get("_view")   # components.sidebar keeps the page's view there
+    if view is not None:
+        info = about(view, file_name)          # read here: the click runs where the session is out of reach
+        exports.download_button("Download Excel", lambda: workbook.xlsx(df, columns, headers, info, kinds),
+                                file_name=f"{_slug(file_name)}.xlsx", mime=XLSX_MIME, key=f"{key}-xlsx",
+                                what=f"table {key}", icon=":material/table:", where=right,
+                                help=f"The {rows} of this table as an Excel workbook: real numbers, a sheet of "
+                                     "definitions, the scope, year, source and load date.")
 
 
-def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str]) -> bytes:
-    """The CSV of a table: numbers as numbers, "<10" where a count is suppressed."""
-    out = escape_formulas(formats.export_frame(df, columns))   # no cell runs as a spreadsheet formula
+def displayed(df: pd.DataFrame, columns: list[str], kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """The cells of a table as the page shows them: "74.4%", "1,234", "<10", "suppressed", "–"."""
+    kinds = kinds or {}
+    frame = df.reset_index(drop=True)
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
+        cells = [("–" if (formats.missing_date(v) if kind in ("text", "date", "datetime") else formats.missing(v))
+                  else FORMAT[kind](v)) for v in frame[col]]
+        hidden = marks(frame, col)
+        out[col] = [m if isinstance(m, str) else c for c, m in zip(cells, hidden)]
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, columns: list[str], headers: list[str], kinds: dict[str, str] | None = None) -> bytes:
+    """The CSV of a table with its figures as shown ("74.4%", "1,234", "<10" where a count is
+    suppressed): what a person reads on the page is what the file says."""
+    out = escape_formulas(displayed(df, columns, kinds))   # no cell runs as a spreadsheet formula
     out.columns = headers
     return out.to_csv(index=False).encode("utf-8")
+
+
+def about(view: View, what: str) -> dict[str, str]:
+    """The scope, year, source and load date an export carries."""
+    return {"Table": what, "Scope": view.label, "School year": f"{view.year} (July to June)",
+            "Source": "Library Card Challenge impact dashboard" + (" (demo data: synthetic figures)" if view.is_demo else ""),
+            "Data last loaded": formats.last_loaded(data.catalog("load_log"))}
+
+
+def xlsx_maker(df: pd.DataFrame, columns: list[str], headers: list[str], view: View, what: str,
+               kinds: dict[str, str] | None = None):
+    """A callable making the table as an Excel workbook (real numbers with number formats, "<10"
+    where hidden, a definitions sheet, the scope, year, source and load date), for a download
+    button: what it needs from the session is read now."""
+    info = about(view, what)
+    return lambda: workbook.xlsx(df, columns, headers, info, kinds)
 
 
 def chart(fig, key: str, *, alt: str | None = None, numbers: bool = True) -> None:

@@ -61,10 +61,12 @@ def _shown(v, kind: str) -> str:
     return NO_DATA if formats.missing(v) else formats.FORMAT[kind](v)
 
 
-def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool) -> list[Tile]:
+def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_available: bool,
+                   many: bool = False) -> list[Tile]:
     """The Overview's tiles. cur and prior hold enrolled, cards, activation_rate, active,
     active_user_rate, circulation, per_student, eresource_use and staff_cards for the year and
-    the year before (missing = suppressed or not loaded)."""
+    the year before (missing = suppressed or not loaded). many: the scope is a cohort or the
+    program, whose sentences speak of the communities' libraries."""
     def ch(key, kind):
         return change(cur.get(key), prior.get(key), kind, prior_year, prior_available)
 
@@ -98,8 +100,9 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
     c = ch("circulation", "count")
     per = cur.get("per_student")
     tiles.append(Tile("Library circulation", _shown(cur.get("circulation"), "count"), c.delta,
-                      sentence(f"The library lent or renewed {_shown(cur.get('circulation'), 'count')} items to "
-                               "all its patrons"
+                      sentence(("The communities' libraries lent or renewed " if many else "The library lent or renewed ")
+                               + f"{_shown(cur.get('circulation'), 'count')} items to "
+                               + ("all their patrons" if many else "all its patrons")
                                + ("" if formats.missing(per) else f", {formats.ratio(per)} per enrolled student"), c),
                       formats.CIRCULATION_DEFINITION))
     c = ch("eresource_use", "count")
@@ -137,3 +140,85 @@ def school_types_note(types_by_year: dict[str, list[str]], year: str) -> str | N
         joins = sorted(set(types_by_year[later[0]]) - now)
         note += f"; {' and '.join(joins)} schools join in {later[0]}"
     return note + "."
+
+
+def program_tiles(cur, prior, year: str, prior_year: str, prior_available: bool, whose: str) -> list[Tile]:
+    """The headline of a cohort or the whole program (metrics.headline: cur for the year, prior
+    for the year before or None), each figure with its change. whose names the scope in a
+    sentence: "cohort 1's", "the program's"."""
+    from metrics.headline import FIGURES, figure
+
+    def get(df, name):
+        return None if df is None else figure(df, name)
+
+    sentences = {
+        "new_cards": lambda v: f"{v} new student cards were issued in {year} by {whose} communities' libraries",
+        "communities": lambda v: f"{v} communities took part in {year}",
+        "enrolled": lambda v: f"{v} K-12 students were enrolled in {whose} school districts",
+        "students_reached": lambda v: f"{v} students used their card at least once in {year}",
+        "activation_rate": lambda v: f"{v} of enrolled students had used their card at least once, this year or earlier",
+        "active_user_rate": lambda v: f"{v} of enrolled students used their card this year",
+    }
+    helps = {
+        "new_cards": "Student cards issued during the school year (July to June), over every community in the scope.",
+        "communities": "Communities taking part in the program in this scope.",
+        "enrolled": "Enrollment as supplied by the communities' school districts (the denominator of every rate).",
+        "students_reached": "Enrolled students with at least one checkout, login or e-resource use in the school "
+                            "year, each counted once across every platform.",
+        "activation_rate": "Students whose card has been used at least once, in this or an earlier year, over "
+                           "students enrolled. " + formats.RATES_EXPLAINED,
+        "active_user_rate": "Students reached over students enrolled. " + formats.RATES_EXPLAINED,
+    }
+    out = []
+    for name, (label, kind) in FIGURES.items():
+        value, before = get(cur, name), get(prior, name)
+        c = change(value, before, kind, prior_year, prior_available and prior is not None)
+        shown = _shown(value, kind)
+        out.append(Tile(label, shown, c.delta, f"{sentences[name](shown)}, {c.phrase}.", helps[name],
+                        prior=_shown(before, kind) if prior_available and prior is not None else None))
+    return out
+
+
+def survey_tiles(survey) -> list[Tile]:
+    """One tile per survey indicator (rows of metrics.headline.survey): the share answering yes,
+    always with its n and its Wilson 95% interval."""
+    out = []
+    for r in survey.itertuples():
+        if formats.missing(r.value):
+            value, sentence = "no answers", f"No community answered ({r.wave})."
+        else:
+            value = formats.rate(r.value)
+            # the question in full (a tile's label is cut at its width)
+            sentence = (f"{r.label}: {formats.count(r.yes)} of n = {formats.count(r.n)} communities answered yes; "
+                        f"95% interval {formats.rate(r.ci_low)} to {formats.rate(r.ci_high)}.")
+        out.append(Tile(str(r.label), value, None, sentence,
+                        f"{r.wave}: share of responding communities answering yes, with n (communities that "
+                        "answered) and a Wilson 95% interval."))
+    return out
+
+
+def schools_phrase(counts) -> str | None:
+    """metrics.school_count in words: '170 district schools and 1 charter school'."""
+    from briefing.content import schools_text   # one wording for the pages and the briefing
+
+    return schools_text(counts)
+
+
+def target_rows(progress) -> list[dict]:
+    """metrics.target_progress as a table a person reads: metric, target, actual, gap, status."""
+    rows = []
+    for r in progress.itertuples():
+        show = formats.FORMAT.get(r.kind, formats.count)
+        if isinstance(r.mark, str):
+            actual, gap, status = r.mark, "–", "not shown (small counts)" if r.mark != "no data" else "no data"
+        else:
+            actual = show(r.actual)
+            if r.kind == "rate":
+                gap = formats.points(float(r.gap) * 100)
+            elif r.kind == "ratio":
+                gap = f"{float(r.gap):+,.2f}"
+            else:
+                gap = f"{float(r.gap):+,.0f}"
+            status = "on target" if bool(r.met) else "behind target"
+        rows.append(dict(label=r.label, target=show(r.target), actual=actual, gap=gap, status=status))
+    return rows

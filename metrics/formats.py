@@ -44,6 +44,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "communities": ("Communities", "count"),
     "students_reached": ("Students reached", "count"),
     "circulation_growth": ("Circulation growth", "growth"),
+    "prior_activation_rate": ("Activation rate, year before", "rate"),
+    "prior_active_user_rate": ("Active-user rate, year before", "rate"),
+    "reasons": ("Why it stands out", "text"),
+    "target": ("Target", "text"),
+    "actual": ("Actual", "text"),
+    "gap": ("Gap", "text"),
 }
 
 

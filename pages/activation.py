@@ -3,6 +3,7 @@ import streamlit as st
 
 import charts
 import components as ui
+from components.show import displayed
 from components.wording import school_types_note
 from metrics import formats
 
@@ -65,6 +66,26 @@ def split(title: str, by: str, what: str, heading: str, note: str | None = None)
     ui.table(df, ["label", "enrolled", "activated", "activation_rate"], key=by, file_name=ui.file_name(view, f"activation {what}"), labels={"label": heading, "activation_rate": "Activation rate"})
 
 
+st.subheader("By grade, every school year")
+over_years = ui.metric("breakdown_over_years", scope, by="grade")
+if len(over_years):
+    # One row per grade, one column per school year: the rates as shown ("<10" where hidden).
+    shown = displayed(over_years, ["label", "school_year", "activation_rate"])
+    shown["order"] = over_years["key"].astype(str)
+    grid = shown.pivot(index=["order", "label"], columns="school_year", values="activation_rate").reset_index()
+    grid = grid.sort_values("order").drop(columns="order").fillna("–")
+    grid.columns.name = None
+    years = [c for c in grid.columns if c != "label"]
+    st.table(grid.rename(columns={"label": "Grade"}), hide_index=True,
+             alt=f"Activation rate (% of enrolled) by grade in every school year held: {', '.join(years)}.")
+    st.caption("Activation rate (students activated, % of enrolled) by grade in each school year held. "
+               "The counts behind each rate are under the table.")
+    with st.expander("The counts behind each rate, grade by grade and year by year", icon=":material/table:"):
+        ui.table(over_years.sort_values(["key", "school_year"]),
+                 ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
+                 key="grades-years", file_name=ui.file_name(view, "activation by grade every year"),
+                 labels={"label": "Grade", "school_year": "School year"}, kinds={"school_year": "text"}, height=420)
+
 left, right = st.columns(2)
 with left:
     split("District and charter schools", "school_type", "school type", "School type",
@@ -72,3 +93,31 @@ with left:
                                           by="school_type")["key"].tolist() for y in view.years}, view.year))
 with right:
     split("Title I and other schools", "title_i", "Title I status", "Title I status")
+
+if scope.community:
+    @st.fragment
+    def side_by_side() -> None:
+        """Two to five schools of the community compared over every school year held."""
+        st.header("Schools side by side, every school year")
+        schools = ui.catalog("schools", scope.community)
+        names = dict(zip(schools["school_id"].astype(int), schools["school_name"]))
+        lagging = [int(k) for k in by["key"].head(2)] if by is not None and len(by) >= 2 else list(names)[:2]
+        picked = st.multiselect("Schools (two to five)", sorted(names, key=names.get), default=lagging,
+                                format_func=lambda k: names.get(k, str(k)), max_selections=5, key="compare_schools",
+                                help="Start typing a school's name. The two lagging schools are picked to begin with.")
+        if len(picked) < 2:
+            st.info("Pick at least two schools to compare them.", icon=":material/info:")
+            return
+        years = ui.metric("schools_over_years", scope, schools=tuple(sorted(picked)))
+        ui.chart(charts.schools_side_by_side(years, "activation_rate", view.label), key="schools-activation",
+                 numbers=False)
+        ui.chart(charts.schools_side_by_side(years, "active_user_rate", view.label), key="schools-active",
+                 numbers=False)
+        ui.table(years.sort_values(["label", "school_year"]),
+                 ["label", "school_year", "enrolled", "activated", "activation_rate", "active", "active_user_rate"],
+                 key="schools-compare", file_name=ui.file_name(view, "schools side by side"),
+                 labels={"label": "School", "school_year": "School year"}, kinds={"school_year": "text"})
+        st.caption("Circulation is recorded by library branch and by patron, not by school, so it cannot be "
+                   "compared school by school; the Circulation page gives the community's whole circulation.")
+
+    side_by_side()

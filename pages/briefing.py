@@ -32,7 +32,8 @@ def make(_con, version: str, year: str, community: str | None, cohort: int | Non
     except RuntimeError:  # no pdftoppm: the page lays the content out itself below
         preview = []
     # Short labels: the download column is narrow, and a cut label hides what the file is.
-    labels = {pdf_name: "PDF, one page", f"{b.file_stem()}.pptx": "PowerPoint, 3 slides"}
+    labels = {pdf_name: "PDF, one page",
+              f"{b.file_stem()}.pptx": f"PowerPoint, {3 if community else 4} slides"}
     labels.update({f"{b.file_stem()}-{k}.png": f"{t} (PNG)" for k, t in figures.SHORT_TITLES.items()})
     return {"files": files, "labels": labels, "preview": preview, "charts": all(pngs.values())}
 

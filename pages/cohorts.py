@@ -5,7 +5,9 @@ import streamlit as st
 import charts
 import components as ui
 from charts.cohorts import METRICS
+from components.wording import Tile, program_tiles, survey_tiles
 from metrics import formats
+from metrics.headline import survey as headline_survey
 from metrics.scope import Scope
 
 view = ui.current_view()
@@ -15,14 +17,27 @@ ui.header("Cohorts", view, "How the communities compare, within and across cohor
 
 TABLE_COLUMNS = ["label", "cohort", "state", "enrolled", "activation_rate", "active_user_rate", "circulation_growth"]
 
+if scope.cohort is not None:
+    # A cohort leads with the program's own headline (metrics.headline), as the Overview does.
+    with ui.unless_denied(f"Cohort {scope.cohort}'s headline"):
+        head = ui.metric("headline", scope)
+        prior = ui.metric("headline", scope.prior()) if view.has_prior_year else None
+        st.header(f"Cohort {scope.cohort}'s headline, {view.year}")
+        ui.tiles(program_tiles(head, prior, view.year, view.prior_year, view.has_prior_year,
+                               f"cohort {scope.cohort}'s"), per_row=3)
+        answers = headline_survey(head)
+        for wave, rows in answers.groupby("wave", sort=True):
+            st.subheader(f"Survey indicators: {wave}")
+            ui.tiles(survey_tiles(rows.sort_values("value", ascending=False)), per_row=3)
+
 st.header("Cohort totals")
 with ui.unless_denied("Cohort totals"):
     totals = ui.metric("cohort_totals", Scope(view.year))
-    cols = st.columns(max(len(totals), 1))
-    for col, row in zip(cols, totals.itertuples()):
-        col.metric(f"Cohort {row.cohort}", f"{formats.count(row.communities)} communities",
-                   help=f"{formats.count(row.new_cards)} new student cards issued in {view.year}; "
-                        f"{formats.count(row.students_reached)} students reached.", border=True)
+    ui.tiles([Tile(f"Cohort {row.cohort}: new student cards", formats.count(row.new_cards), None,
+                   f"{formats.count(row.communities)} communities; {formats.count(row.enrolled)} students enrolled, "
+                   f"{formats.count(row.students_reached)} of them reached in {view.year}.",
+                   f"Student cards issued during {view.year} (July to June) by the cohort's communities.")
+              for row in totals.itertuples()], per_row=max(min(len(totals), 3), 1))
     ui.table(totals, ["cohort", "communities", "enrolled", "new_cards", "cards", "students_reached"], key="totals",
              file_name=ui.file_name(view, "cohort totals"), labels={"cohort": "Cohort"}, kinds={"cohort": "text"})
 
@@ -45,6 +60,13 @@ def comparison(community: str, name: str) -> None:
 
 
 if view.viewer.sees_everything:
+    flagged = ui.metric("needs_help", Scope(view.year, cohort=scope.cohort))
+    st.header("Who needs help")
+    st.markdown(f"**{len(flagged):,} communities** stand out in {view.year}: below their cohort's lower quartile, "
+                "falling against the year before, behind a target, or without recent data.")
+    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
+                 query_params=ui.view_params(view))
+
     st.header("Every community")
     table = ui.metric("community_table", scope)
     st.caption(f"{len(table)} communities, by name. The CSV download sorts any way you like in a spreadsheet. "

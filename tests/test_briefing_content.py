@@ -21,7 +21,7 @@ def test_names_the_community_the_program_and_the_period(cms):
     assert cms.title == "Charlotte Mecklenburg"
     assert cms.program == "Leaders Library Card Challenge"
     assert cms.period == "School year 2015-16 (July 2015 – June 2016)"
-    assert cms.subtitle == "NC · cohort 1"
+    assert cms.subtitle == "NC · cohort 1 · 170 district schools"   # issue 16: its schools, where it is described
 
 
 def test_headline_figures_with_their_change_on_the_year_before(cms):
@@ -82,8 +82,19 @@ def test_footnote_sources_definitions_load_date_suppression_demo(cms):
 def test_a_cohort_briefing(demo_con):
     b = content.build(demo_con, Scope("2015-16", cohort=1))
     assert b.title == "Cohort 1" and b.subtitle == "60 communities"
-    assert b.sentences[0].startswith("57 percent of cohort 1's more than 1.4 million students")
+    # issue 16: a cohort leads with the program's own headline and its survey
+    assert [h.label for h in b.headlines] == ["New student cards issued", "Communities", "Students enrolled",
+                                              "Students reached", "Activation rate", "Active-user rate"]
+    assert headline(b, "New student cards issued").value == "1,167,584"
+    assert b.sentences[0] == "Cohort 1's 60 communities issued 1,167,584 new student cards in 2015-16 (more than 1.1 million)."
+    assert "(n = 60) answered yes to “New or expanded relationship with school leaders”" in b.sentences[1]
+    assert b.sentences[2].startswith("57 percent of cohort 1's more than 1.4 million students")
     assert [line.cells[-1] for line in b.standing] == ["60", "60", "60"]
+    assert b.notable_header == ["", "Share yes", "95% interval", "n"]
+    assert [line.cells for line in b.notable][0] == ["75.0%", "62.8% to 84.2%", "60"]
+    assert len(b.notable) == 5 and {line.cells[-1] for line in b.notable} == {"60"}
+    # a cohort's footnote speaks of its communities' libraries and school districts
+    assert "the communities' school districts" in b.footnote and "the school district" not in b.footnote
 
 
 def test_first_year_has_no_change_to_state(demo_con):

@@ -7,6 +7,7 @@ import pypdf
 import pytest
 
 from briefing import pdf, render
+from metrics import Scope
 from tests.briefing_helpers import HAS_CHROMIUM, HAS_POPPLER, NO_CHROMIUM, NO_POPPLER, built, pdf_text
 
 pytestmark = pytest.mark.skipif(not HAS_POPPLER, reason=NO_POPPLER)
@@ -41,6 +42,16 @@ def test_cohort_standing_and_footnote(text):
     assert "Counts under 10 are shown as <10" in text
     assert "Data last loaded" in text
     assert "Demo data: synthetic figures" in text
+
+
+def test_a_cohort_briefing_leads_with_the_programs_headline(demo_path):
+    data = built(str(demo_path), Scope("2015-16", cohort=1))[1]["briefing-cohort-1-2015-16.pdf"]
+    text = pdf_text(data)
+    assert "NEW STUDENT CARDS ISSUED" in text and "1,167,584" in text
+    assert "Survey indicators, Cohort 1 round one (2016)" in text
+    assert "62.8% to 84.2%" in text and text.count(" 60 ") >= 5   # five indicators, each with n = 60
+    assert "the communities' school districts" in text
+    assert len(render.pdf_pages_png(data, dpi=30)) == 1
 
 
 def test_exactly_one_page(demo_path):

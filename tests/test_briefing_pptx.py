@@ -105,3 +105,18 @@ def test_without_charts_a_note_takes_their_place(demo_path):
     b = built(str(demo_path))[0]
     text = deck_text(Presentation(io.BytesIO(slides.build(b, {}))))
     assert text.count("Chart not available") == 2
+
+
+def test_a_cohort_deck_leads_with_the_programs_headline_and_gives_its_survey_a_slide(demo_path):
+    from metrics import Scope
+    deck = Presentation(io.BytesIO(built(str(demo_path), Scope("2015-16", cohort=1))[1]["briefing-cohort-1-2015-16.pptx"]))
+    assert len(deck.slides) == 4
+    text = deck_text(deck)
+    assert "NEW STUDENT CARDS ISSUED" in text and "1,167,584" in text
+    survey = deck.slides[2]
+    assert survey.shapes.title.text.startswith("Cohort 1: survey indicators")
+    cells = [c.text for s in survey.shapes if s.has_table for row in s.table.rows for c in row.cells]
+    assert "62.8% to 84.2%" in cells and cells.count("60") == 5
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            assert shape.top + shape.height <= deck.slide_height and shape.left + shape.width <= deck.slide_width

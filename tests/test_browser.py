@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = {  # url path -> page file
     "overview": "overview", "activation": "activation", "circulation": "circulation",
-    "eresources": "eresources", "cohorts": "cohorts", "data": "data", "briefing": "briefing",
-    "load-data": "load_data",
+    "eresources": "eresources", "cohorts": "cohorts", "needs-help": "needs_help", "data": "data",
+    "briefing": "briefing", "load-data": "load_data",
 }
 SCOPES = {
     "cms-2015-16": "community=charlotte-mecklenburg&year=2015-16",
@@ -103,6 +103,31 @@ def test_page_renders_without_errors(app_url, browser, name, scope):
     body = page.locator("body").inner_text()
     assert "demo" in body.lower(), f"{name} ({scope}) does not label the demo data"
     page.close()
+
+
+def _text_of(browser, url: str, last: str) -> str:
+    """The page's main text once `last` (something the page draws near its end) is shown: a
+    cold first run computes every year's figures and can pause between elements."""
+    page = browser.new_page(viewport={"width": 1400, "height": 4000})
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text(last).first.wait_for(timeout=300_000)
+    _wait_until_idle(page, 180)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    page.close()
+    return text
+
+
+def test_the_cohort_story_first_in_a_real_browser(app_url, browser):
+    """Issue 16: for cohort 1, 2015-16, the Overview and the Cohorts page lead with more than a
+    million new student cards and the five survey indicators with n = 60; the program view lists
+    communities needing help with their reasons."""
+    for page, last in (("overview", "Every school year"), ("cohorts", "the interval is a Wilson 95% interval")):
+        text = _text_of(browser, f"{app_url}/{page}?cohort=1&year=2015-16", last)
+        assert "1,167,584" in text and "New student cards issued" in text, page
+        assert text.count("of n = 60 communities answered yes") == 5, page
+    text = _text_of(browser, f"{app_url}/needs-help?year=2015-16", "communities stand out, 2015-16")
+    assert "communities stand out, 2015-16" in text
+    assert "Below cohort" in text
 
 
 # ------------------------------------------------------------------------------ accessibility

@@ -13,7 +13,8 @@ from metrics.access import Viewer
 from tests.dashboard_support import ROOT, sign_in, tables, write_access_file
 from warehouse import store
 
-PAGES = ["overview", "activation", "circulation", "eresources", "cohorts", "briefing", "data", "load_data"]
+PAGES = ["overview", "activation", "circulation", "eresources", "cohorts", "needs_help", "briefing", "data",
+         "load_data"]
 OWN = "charlotte-mecklenburg"
 CMS = Viewer("cms", "community", OWN)
 

@@ -1,7 +1,7 @@
 """Activation page: the curve with campaign marks, schools lagging first, grades, school types."""
 import pandas as pd
 
-from tests.dashboard_support import CMS, COHORT_1, PROGRAM, figure_titled, open_app, table_with, text, values
+from tests.dashboard_support import CMS, COHORT_1, PROGRAM, figure_titled, open_app, table_with, tables, text, values
 
 
 def test_curve_against_the_year_before_with_the_december_challenge(demo_path, monkeypatch):
@@ -55,3 +55,31 @@ def test_program_and_cohort_list_communities_lagging_first(demo_path, monkeypatc
     communities = table_with(at, "Community")
     assert len(communities) == 60
     assert communities["Activation rate (of enrolled)"].str.rstrip("%").astype(float).is_monotonic_increasing
+
+
+
+def test_schools_side_by_side_over_every_year(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "activation", **CMS)
+    lagging = table_with(at, "School")["School"].head(2).tolist()
+    picked = at.multiselect(key="compare_schools")
+    assert len(picked.value) == 2                       # the two lagging schools to begin with
+    table = next(t for t in tables(at) if {"School", "School year"} <= set(t.columns))
+    assert sorted(set(table["School year"])) == ["2014-15", "2015-16", "2016-17", "2017-18"]
+    assert sorted(set(table["School"])) == sorted(lagging)
+    fig = figure_titled(at, "Activation rate by school, every school year: Charlotte Mecklenburg")
+    assert sorted(t["name"] for t in fig["data"]) == sorted(lagging)
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Students activated (% of enrolled)"
+    assert fig["layout"]["xaxis"]["title"]["text"] == "School year (July to June)"
+    picked.set_value([*picked.value, next(o for o in picked.options if o not in picked.value)]).run()
+    fig = figure_titled(at, "Active-user rate by school, every school year: Charlotte Mecklenburg")
+    assert len(fig["data"]) == 3
+
+
+def test_by_grade_every_school_year(demo_path, monkeypatch, demo_con):
+    from metrics import Scope, activation_rate, formats
+    at = open_app(demo_path, monkeypatch, "activation", **COHORT_1)
+    grid = table_with(at, "2017-18").set_index("Grade")
+    assert list(grid.columns) == ["2014-15", "2015-16", "2016-17", "2017-18"]
+    for year in ("2015-16", "2017-18"):
+        grade3 = activation_rate(demo_con, Scope(year, cohort=1), by="grade").set_index("label").loc["Grade 3"]
+        assert grid.loc["Grade 3", year] == formats.rate(grade3["activation_rate"])

@@ -1,12 +1,15 @@
 """Cohorts page: cohort totals, every community, distributions, one community against its
 cohort, and the survey indicators with n and intervals."""
-from tests.dashboard_support import CMS, PROGRAM, figure_titled, metrics, open_app, table_with
+from tests.dashboard_support import CMS, COHORT_1, PROGRAM, figure_titled, metrics, open_app, table_with, text
 
 
 def test_cohort_totals(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "cohorts", **PROGRAM)
-    assert metrics(at)["Cohort 1"][0] == "60 communities"
-    assert metrics(at)["Cohort 2"][0] == "49 communities"
+    # issue 16: each cohort's tile leads with its new student cards, not only "60 communities"
+    assert metrics(at)["Cohort 1: new student cards"][0] == "1,167,584"
+    assert metrics(at)["Cohort 2: new student cards"][0] == "27,636"
+    assert "60 communities; 1,447,002 students enrolled, 822,188 of them reached in 2015-16." in text(at)
+    assert "49 communities;" in text(at)
     totals = table_with(at, "Students reached").set_index("Cohort")
     assert int(totals.loc["1", "New cards"].replace(",", "")) > 1_000_000
 
@@ -44,3 +47,16 @@ def test_community_highlighted_against_its_cohort(demo_path, monkeypatch):
 def test_cohort_2_scope(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "cohorts", cohort="2", year="2016-17")
     assert len(table_with(at, "Community")) == 49
+
+
+def test_cohort_1_leads_with_its_headline_and_survey(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "cohorts", **COHORT_1)
+    tiles = metrics(at)
+    assert tiles["New student cards issued"][0] == "1,167,584"
+    assert tiles["Communities"][0] == "60"
+    assert tiles["Students reached"][0] == "822,188"
+    assert tiles["New or expanded relationship with school leaders"][0] == "75.0%"
+    words = text(at)
+    assert "Cohort 1's headline, 2015-16" in words
+    assert words.count("of n = 60 communities answered yes; 95% interval") == 5
+    assert "45 of n = 60 communities answered yes; 95% interval 62.8% to 84.2%." in words

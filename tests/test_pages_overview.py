@@ -49,3 +49,29 @@ def test_first_year_has_nothing_to_compare_with(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, "overview", community="charlotte-mecklenburg", year="2014-15")
     assert "no figures for 2013-14 to compare with" in text(at)
     assert all(delta == "" for _, delta in metrics(at).values())
+
+
+def test_cohort_1_leads_with_the_programs_headline(demo_path, monkeypatch):
+    # issue 16: new student cards issued in the year (not cards held), communities, students
+    # enrolled and reached, the two rates, and the five survey indicators with n = 60
+    at = open_app(demo_path, monkeypatch, "overview", **COHORT_1)
+    tiles = metrics(at)
+    assert tiles["New student cards issued"][0] == "1,167,584"
+    assert tiles["Communities"][0] == "60"
+    assert tiles["Students reached"][0] == "822,188"
+    assert tiles["Activation rate"][0] == "62.1%" and tiles["Active-user rate"][0] == "56.8%"
+    assert tiles["Student cards held"][0] == "1,438,274"        # held, below the headline
+    words = text(at)
+    assert words.index("The program's headline, 2015-16") < words.index("More figures, 2015-16")
+    assert "1,447,002 K-12 students were enrolled in cohort 1's school districts" in words
+    survey = table_with(at, "Question")
+    assert len(survey) == 5 and set(survey["n"]) == {"60"}
+    assert survey.set_index("Question").loc["New or expanded relationship with school leaders"].tolist()[1:] == [
+        "60", "75.0%", "62.8%", "84.2%"]
+
+
+def test_the_program_leads_with_both_cohorts_survey(demo_path, monkeypatch):
+    at = open_app(demo_path, monkeypatch, "overview", **PROGRAM)
+    assert metrics(at)["Communities"][0] == "109"
+    assert len(table_with(at, "Question")) == 10   # five questions, two cohorts' rounds
+    assert "Cohort 2 round one (2017)" in text(at)
