@@ -567,9 +567,64 @@ def report(results: dict) -> str:
             lines.append(f"- {page}: " + "; ".join(
                 f"{c} {ms:.1f} ({s['raw_calls_median_ms'].get(c, float('nan')):.0f})" for c, ms in top))
         lines.append("")
+    lines += script_runs_report(results.get("script_runs", {}))
     if ANALYSIS.exists():  # the reading of the figures, written by a person
         lines += [ANALYSIS.read_text().strip(), ""]
     return "\n".join(lines)
+
+
+def _ms(v) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def script_runs_report(runs: dict) -> list[str]:
+    """The speed users feel (issue 18, benchmarks/sessions.py): the script runs of a real server
+    and a real browser's clicks, before (baseline) and after, against the targets."""
+    from benchmarks import sessions as ss
+    if not runs:
+        return []
+    lines = ["## Script runs and the browser (issue 18)", "",
+             "Produced by `python -m benchmarks.sessions` on the demo warehouse (the 10M size): a client speaking "
+             "Streamlit's websocket protocol (tests/ws_support.py) times each page's script run against a real "
+             "`streamlit run` server, from the request to `script_finished`, for Charlotte Mecklenburg and the whole "
+             "program, 2015-16 (both scopes pooled). *Warm*: caches filled; *cold*: the first run after a publish "
+             "that renews every version; *N sessions*: N clients at once, each running every page of both scopes. "
+             "*Browser*: headless Chromium (one session, Charlotte Mecklenburg): a click on a page link in the "
+             "sidebar to settled, and a full navigation (a bookmark, a reload) to settled; settled is the main "
+             "area's last change once nothing has changed for "
+             f"{ss.SETTLE_MS} ms and no run is in progress.", "",
+             f"Targets: warm median < {ss.WARM_MEDIAN_MS:.0f} ms, warm p95 < {ss.WARM_P95_MS:.0f} ms, cold < "
+             f"{ss.COLD_FACTOR:g}x warm; 8 sessions p95 < {ss.SESSIONS_P95_MS:.0f} ms; browser click median < "
+             f"{ss.CLICK_S * 1000:.0f} ms, navigation median < {ss.NAVIGATION_S * 1000:.0f} ms.", ""]
+    order = [k for k in ("baseline", "after") if k in runs] + [k for k in runs if k not in ("baseline", "after")]
+    for label in order:
+        r = runs[label]
+        n = r.get("sessions", [])
+        lines += [f"### {label} (measured {r['measured_at']}; {r['repeat']} warm runs per page and scope"
+                  + (f", browser {r['browser_repeat']} rounds" if r.get("browser_repeat") else "") + ")", ""]
+        if "browser_click_median_s" in r:
+            lines += [f"Browser, every page: click median {r['browser_click_median_s']:.2f} s (p95 "
+                      f"{r['browser_click_p95_s']:.2f} s): {_mark(r['browser_click_median_s'] < ss.CLICK_S)}; "
+                      f"navigation median {r['browser_navigation_median_s']:.2f} s (p95 "
+                      f"{r['browser_navigation_p95_s']:.2f} s): "
+                      f"{_mark(r['browser_navigation_median_s'] < ss.NAVIGATION_S)}.", ""]
+        head = ["page", "warm median ms", "warm p95 ms", "cold median ms"] + [f"p95 ms, {k} sessions" for k in n] + \
+            ["click s", "navigation s", "targets"]
+        lines += ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 2) + "|---|"]
+        for page, p in r["pages"].items():
+            warm, p95, cold = p["run_warm_median_ms"], p["run_warm_p95_ms"], p["run_cold_median_ms"]
+            eight = p.get("run_p95_ms_8_sessions")
+            ok = [warm < ss.WARM_MEDIAN_MS, p95 < ss.WARM_P95_MS, cold < ss.COLD_FACTOR * warm]
+            if eight is not None:
+                ok.append(eight < ss.SESSIONS_P95_MS)
+            marks = f"{sum(ok)} of {len(ok)} met" + ("" if all(ok) else " (" + ", ".join(
+                w for w, good in zip(("warm median", "warm p95", "cold", "8 sessions"), ok) if not good) + " not)")
+            cells = [p["title"], _ms(warm), _ms(p95), _ms(cold)] + [_ms(p.get(f"run_p95_ms_{k}_sessions")) for k in n] + \
+                [f"{p['browser_click_median_s']:.2f}" if "browser_click_median_s" in p else "–",
+                 f"{p['browser_navigation_median_s']:.2f}" if "browser_navigation_median_s" in p else "–", marks]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

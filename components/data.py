@@ -2,8 +2,9 @@
 
 One read-only DuckDB connection per published file, kept by st.cache_resource and keyed on
 the file's stamp: when a loader publishes a new file, the next rerun opens it. Query
-results are kept by st.cache_data, keyed on the warehouse version (so a new load shows up)
-and the question asked; the connection itself is not hashed (`_con`). Every metric takes
+results are kept by st.cache_data, keyed on the version the question reads (a community's own
+figures on that community's version, everything else on the warehouse's: a new load shows up,
+and a load for one community leaves the others' cached figures warm) and the question asked; the connection itself is not hashed (`_con`). Every metric takes
 its own cursor, because Streamlit runs sessions on separate threads.
 """
 from __future__ import annotations
@@ -32,13 +33,36 @@ _swept = False
 
 class Warehouse(NamedTuple):
     con: duckdb.DuckDBPyConnection
-    version: str
+    version: str                    # of the whole file: a new one at every publish
+    shared: str | None              # of what every figure reads (school years, communities)
+    communities: dict[str, str]     # slug -> version of that community's own rows
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _open(path: str, stamp: tuple[int, int, int]) -> Warehouse:
     con = store.open_readonly(path)
-    return Warehouse(con, store.version(con.cursor()))
+    shared, communities = store.versions(con.cursor())
+    return Warehouse(con, store.version(con.cursor()), shared, communities)
+
+
+# Metrics whose answer for one community reads that community's rows only (its own cells and its
+# own disclosure decision, metrics.disclosure.community_decision): cached on that community's
+# version, so that a load for another community leaves them warm. Everything else (cohort
+# quartiles, comparison groups, the survey's cohort shares, any cohort or program figure) is
+# cached on the whole warehouse version. tests/test_data_versions.py checks the list.
+OWN_ROWS = frozenset({
+    "activation_rate", "active_user_rate", "activation_by_week", "activation_since_launch", "staff_cards",
+    "circulation_by_month", "circulation_growth", "circulation_per_student", "hotspot_lending",
+    "eresource_usage_by_month", "eresource_growth", "eresource_per_active_student",
+})
+
+
+def question_version(w: Warehouse, name: str, scope: Scope) -> str:
+    """The version a question's answer depends on (see OWN_ROWS)."""
+    own = w.communities.get(scope.community) if scope.community and scope.cohort is None else None
+    if name in OWN_ROWS and w.shared and own:
+        return f"{w.shared}:{own}"
+    return w.version
 
 
 def warehouse() -> Warehouse:
@@ -106,7 +130,8 @@ def metric(name: str, scope: Scope, **kwargs) -> pd.DataFrame:
     page's scope carried), cached on the warehouse version, the question and the viewer."""
     w = warehouse()
     question = tuple(getattr(scope, f.name) for f in dataclasses.fields(Scope) if f.name != "viewer")
-    return _metric(name, w.con, w.version, question, signin.current_viewer(), tuple(sorted(kwargs.items())))
+    return _metric(name, w.con, question_version(w, name, scope), question, signin.current_viewer(),
+                   tuple(sorted(kwargs.items())))
 
 
 # Catalog functions whose answer depends on who asks.

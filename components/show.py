@@ -7,9 +7,12 @@ and, unless the page's own table beside it holds the same numbers, its numbers i
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from charts import describe, palette
 from components import data, exports, workbook
@@ -70,21 +73,7 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     `height` pixels. `alt` describes it (default: its columns and size)."""
     labels, kinds = labels or {}, kinds or {}
     headers = [labels.get(c) or formats.COLUMNS.get(c, (c, ""))[0] or c for c in columns]
-    shown = df[columns].reset_index(drop=True).copy()
-    shown.columns = headers
-    styler = shown.style
-    for col, head in zip(columns, headers):
-        kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
-        if kind in ("text", "date", "datetime") and shown[head].isna().any():
-            # A missing cell is shown as its formatted text, "–" where there is nothing (an
-            # open end date), never "None".
-            shown[head] = [("–" if formats.missing_date(v) else FORMAT[kind](v)) for v in shown[head]]
-            kind = "text"
-        styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
-        hidden = marks(df.reset_index(drop=True), col)   # "<10", or "suppressed" for a complementary cell
-        for mark in hidden.dropna().unique():
-            rows = hidden[hidden == mark].index
-            styler = styler.format(lambda _v, mark=mark: mark, subset=pd.IndexSlice[rows, [head]])
+    shown, translated = _formatted(df, tuple(columns), tuple(headers), tuple(sorted(kinds.items())))
     if shown.empty:
         # Say it in words, and offer no file of nothing.
         st.caption("Nothing here yet.")
@@ -93,7 +82,7 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
     alt = alt or f"Table of {rows}: {', '.join(headers)}."
     # a long table shows about twenty rows at a time (not nine) and scrolls within its frame
     fixed = max(height, 760) if isinstance(height, int) and len(shown) > 12 else "content"
-    st.table(styler, hide_index=True, height=fixed, alt=alt)
+    st.table(_formatted_styler(shown, translated), hide_index=True, height=fixed, alt=alt)
     # Made, re-checked against the viewer and audited when clicked (components/exports.py).
     left, right = st.columns(2, width=420)
     exports.download_button("Download CSV", lambda: csv_bytes(df, columns, headers, kinds),
@@ -108,6 +97,42 @@ def table(df: pd.DataFrame, columns: list[str], *, key: str, file_name: str,
                                 what=f"table {key}", icon=":material/table:", where=right,
                                 help=f"The {rows} of this table as an Excel workbook: real numbers, a sheet of "
                                      "definitions, the scope, year, source and load date.")
+
+
+@st.cache_resource(max_entries=2000, show_spinner=False)
+def _formatted(df: pd.DataFrame, columns: tuple, headers: tuple, kinds: tuple) -> tuple[pd.DataFrame, dict]:
+    """A table's cells formatted once per table and question (the whole frame is hashed by
+    content: the marks of hidden cells read columns beyond those shown),
+    in each column's declared kind (metrics.formats), with the marks of hidden cells: the rows
+    shown and pandas' rendering of them, which Streamlit sends."""
+    kinds = dict(kinds)
+    shown = df[list(columns)].reset_index(drop=True).copy()
+    shown.columns = list(headers)
+    styler = shown.style
+    for col, head in zip(columns, headers):
+        kind = kinds.get(col) or formats.COLUMNS.get(col, (None, "text"))[1]
+        if kind in ("text", "date", "datetime") and shown[head].isna().any():
+            # A missing cell is shown as its formatted text, "–" where there is nothing (an
+            # open end date), never "None".
+            shown[head] = [("–" if formats.missing_date(v) else FORMAT[kind](v)) for v in shown[head]]
+            kind = "text"
+        styler = styler.format(FORMAT[kind], subset=[head], na_rep="–")
+        hidden = marks(df.reset_index(drop=True), col)   # "<10", or "suppressed" for a complementary cell
+        for mark in hidden.dropna().unique():
+            rows = hidden[hidden == mark].index
+            styler = styler.format(lambda _v, mark=mark: mark, subset=pd.IndexSlice[rows, [head]])
+    styler._compute()
+    return shown, styler._translate(False, False)
+
+
+def _formatted_styler(data: pd.DataFrame, translated: dict) -> Styler:
+    """A Styler whose cells were formatted already (_formatted): Streamlit's st.table asks a
+    Styler to compute and translate its cells, and this one hands over what it has. (A Styler
+    itself, not a subclass: Streamlit recognises a Styler by its exact type.)"""
+    styler = Styler(data)
+    styler._compute = lambda: styler
+    styler._translate = lambda *_args, **_kwargs: translated
+    return styler
 
 
 def displayed(df: pd.DataFrame, columns: list[str], kinds: dict[str, str] | None = None) -> pd.DataFrame:
@@ -148,18 +173,56 @@ def xlsx_maker(df: pd.DataFrame, columns: list[str], headers: list[str], view: V
     return lambda: workbook.xlsx(df, columns, headers, info, kinds)
 
 
+class Finished(NamedTuple):
+    """A chart as it is sent and read: its figure's dict (links defused), its text alternative,
+    its numbers as a table and its title. Made once per question (figure())."""
+    spec: dict
+    alt: str
+    numbers: pd.DataFrame
+    title: str
+
+
+def finish(fig: go.Figure) -> Finished:
+    fig = defuse_links(fig)
+    return Finished(fig.to_dict(), describe.alt_text(fig), describe.table(fig), describe.title(fig))
+
+
+@st.cache_resource(max_entries=2000, show_spinner=False)
+def _figure(name: str, _build, args: tuple, kwargs: tuple) -> Finished:
+    return finish(_build(*args, **dict(kwargs)))
+
+
+def figure(build, *args, **kwargs) -> Finished:
+    """build(*args, **kwargs), a charts.* builder, finished once per question: its arguments
+    (the metrics' DataFrames, the years, the labels) are hashed by content, so a figure is built
+    again only when what it draws changes, and a warm page sends it as it was."""
+    return _figure(f"{build.__module__}.{build.__qualname__}", build, args, tuple(sorted(kwargs.items())))
+
+
+class _Sent(go.Figure):
+    """A finished figure's dict where st.plotly_chart wants a figure: it asks a figure for its
+    dict, and this one was built and checked by Plotly once, when it was finished."""
+
+    def __init__(self, spec: dict) -> None:   # no go.Figure.__init__: nothing to build or check again
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
 def chart(fig, key: str, *, alt: str | None = None, numbers: bool = True) -> None:
-    """A Plotly chart with its text alternative (`alt`, by default written from the figure) and,
-    with numbers=True, its numbers in a table under an expander, for readers who cannot see the
-    chart. Pass numbers=False only where the page's own table beside it holds the same numbers."""
-    text = alt or describe.alt_text(fig)
+    """A Plotly chart (a figure, or one finished by figure()) with its text alternative (`alt`,
+    by default written from the figure) and, with numbers=True, its numbers in a table under an
+    expander, for readers who cannot see the chart. Pass numbers=False only where the page's own
+    table beside it holds the same numbers."""
+    done = fig if isinstance(fig, Finished) else finish(fig)
     # theme=None: the figure's own colours (charts.palette), not Streamlit's, which draws tick
     # labels and axis titles in a grey under 4.5:1.
-    st.plotly_chart(defuse_links(fig), key=key, config=PLOTLY_CONFIG, alt=text, theme=None)
+    st.plotly_chart(_Sent(done.spec), key=key, config=PLOTLY_CONFIG, alt=alt or done.alt, theme=None)
     if numbers:
-        data = describe.table(fig)
+        data = done.numbers
         if len(data):
-            title = describe.title(fig) or "this chart"
+            title = done.title or "this chart"
             with st.expander(f"The numbers of the chart: {title}", icon=":material/table:"):
                 st.table(data, hide_index=True, alt=f"The numbers behind the chart {title}.",
                          height=420 if len(data) > 12 else "content")

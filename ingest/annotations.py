@@ -99,6 +99,8 @@ def add_campaign(community: str | None, start_date, title: str, *, end_date=None
                     [campaign_id, community_id, start, end, title, kind])
         load_id = _log(con, "campaign", f"{kind}: {title}", community_id, loaded_by)
         con.execute("INSERT INTO load_row_key VALUES (?, 'campaign', ?, NULL, NULL)", [load_id, campaign_id])
+        if community_id is not None:   # one community's campaign: the others' cached figures stay
+            store.changed(con, [community_id])
     return load_id
 
 
@@ -129,6 +131,7 @@ def add_target(community: str, school_year: str, metric: str, value: float, *,
         load_id = _log(con, "target", f"target: {metric} {school_year} = {value:g}", community_id, loaded_by)
         con.execute("INSERT INTO load_scope VALUES (?, 'target', NULL, NULL, ?)", [load_id, metric])
         con.execute("INSERT INTO load_row_key VALUES (?, 'target', ?, NULL, ?)", [load_id, community_id, school_year])
+        store.changed(con, [community_id])
     return load_id
 
 
@@ -144,6 +147,9 @@ def undo_entry(con: duckdb.DuckDBPyConnection, load_id: int, source: str) -> str
                 WHERE k.load_id = ? AND k.tbl = 'target')""", [load_id]).fetchone()[0]
     con.execute("DELETE FROM load_row_key WHERE load_id = ?", [load_id])
     con.execute("UPDATE load_log SET status = 'undone' WHERE load_id = ?", [load_id])
+    community_id = con.execute("SELECT community_id FROM load_log WHERE load_id = ?", [load_id]).fetchone()[0]
+    if community_id is not None:
+        store.changed(con, [community_id])
     return f"load {load_id} ({source}) undone: {n} row(s) removed"
 
 

@@ -226,6 +226,9 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
                     "replaces the same period of load(s) " + ", ".join(map(str, replaced))
             touched |= {c for c in staged.community_ids if c is not None}
         scrub_quarantine(con)
+        if all(staged.community_ids and None not in staged.community_ids for _, staged, _ in staged_all):
+            # Files of named communities only: the cached figures of every other community stay.
+            store.changed(con, touched)
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
         if touched and len(appended) == len(staged_all):
             # Only new card activity or circulation rows: the rollups follow the batch alone.
@@ -271,6 +274,8 @@ def undo(load_id: int, *, path: str | Path | None = None) -> str:
             return annotations.undo_entry(con, load_id, row[0])
         message, community_ids, since = writer.undo(con, load_id)
         rollups.refresh(con, community_ids, since=since)
+        if community_ids and None not in community_ids:
+            store.changed(con, community_ids)
     return message
 
 

@@ -16,7 +16,7 @@ ui.header("Activation", view,
 
 weekly = ui.metric("activation_by_week", scope)
 campaigns = ui.catalog("campaigns", scope.community)
-ui.chart(charts.activation_curve(weekly, campaigns, view.year, view.prior_year), key="activation-curve")
+ui.chart(ui.figure(charts.activation_curve, weekly, campaigns, view.year, view.prior_year), key="activation-curve")
 this_year = weekly[weekly["school_year"] == view.year].sort_values("week_start")
 start_note = formats.activation_start(view.year, this_year["activation_rate"].iloc[0]) if len(this_year) else None
 if start_note:
@@ -50,7 +50,7 @@ if by is not None:
 
 st.header("By grade")
 grades = ui.metric("activation_rate", scope, by="grade")
-ui.chart(charts.rate_bars(grades, "activation_rate", f"Activation rate by grade, {view.year}", "Grade",
+ui.chart(ui.figure(charts.rate_bars, grades, "activation_rate", f"Activation rate by grade, {view.year}", "Grade",
                           "Students activated (% of enrolled)"), key="by-grade-chart", numbers=False)
 ui.table(grades, RATE_COLUMNS, key="by-grade", file_name=ui.file_name(view, "activation by grade"),
          labels={"label": "Grade"})
@@ -61,7 +61,7 @@ def split(title: str, by: str, what: str, heading: str, note: str | None = None)
     df = ui.metric("activation_rate", scope, by=by)
     if note:
         st.caption(note)
-    ui.chart(charts.rate_bars(df, "activation_rate", f"Activation rate by {what}, {view.year}", heading,
+    ui.chart(ui.figure(charts.rate_bars, df, "activation_rate", f"Activation rate by {what}, {view.year}", heading,
                               "Students activated (% of enrolled)"), key=f"{by}-chart", numbers=False)
     ui.table(df, ["label", "enrolled", "activated", "activation_rate"], key=by, file_name=ui.file_name(view, f"activation {what}"), labels={"label": heading, "activation_rate": "Activation rate"})
 

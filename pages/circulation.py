@@ -38,7 +38,7 @@ def monthly() -> None:
     by = st.segmented_control("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get, default="format",
                               key="circ_month_by", required=True)
     df = ui.metric("circulation_by_month", scope, by=by)
-    ui.chart(charts.monthly_lines(df, view.year, view.prior_year, BREAKDOWNS[by]), key="circ-monthly")
+    ui.chart(ui.figure(charts.monthly_lines, df, view.year, view.prior_year, BREAKDOWNS[by]), key="circ-monthly")
 
 
 @st.fragment
@@ -60,7 +60,7 @@ def growth() -> None:
                      "prior_circulation": f"Circulation {view.prior_year}"}, height=320)
     if df["growth"].isna().any():
         st.caption(f"“–” means no growth can be stated: nothing to compare with in {view.prior_year}.")
-    ui.chart(charts.growth_bars(df, view.year, view.prior_year, DETAIL[by]), key="circ-growth-chart", numbers=False)
+    ui.chart(ui.figure(charts.growth_bars, df, view.year, view.prior_year, DETAIL[by]), key="circ-growth-chart", numbers=False)
 
 
 monthly()
@@ -70,7 +70,7 @@ st.header("Hotspot lending")
 hotspots = ui.metric("hotspot_lending", scope)
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(charts.hotspot_bars(hotspots), key="hotspots", numbers=False)
+    ui.chart(ui.figure(charts.hotspot_bars, hotspots), key="hotspots", numbers=False)
 with right:
     ui.table(hotspots, ["school_year", "loans", "borrowers"], key="hotspot-table",
              file_name=ui.file_name(view, "hotspot lending"), labels={"school_year": "School year"})

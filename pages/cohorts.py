@@ -45,7 +45,7 @@ with ui.unless_denied("Cohort totals"):
 def comparison(community: str, name: str) -> None:
     """One community against its cohort: chart and table."""
     cmp = ui.metric("cohort_comparison", Scope(view.year, community=community))
-    ui.chart(charts.comparison(cmp, name), key="cohort-comparison", numbers=False)
+    ui.chart(ui.figure(charts.comparison, cmp, name), key="cohort-comparison", numbers=False)
     # Each row is in its own unit (rates, growth), so the cells are formatted row by row.
     shown = cmp.assign(label=cmp["metric"].map(lambda m: METRICS[m][0]))
     for col in ("value", "q1", "median", "q3"):
@@ -88,7 +88,7 @@ if view.viewer.sees_everything:
         highlight = right.selectbox("Highlight a community", keys, format_func=names.get, key="cohort_highlight",
                                     index=keys.index(scope.community) if scope.community in keys else None,
                                     placeholder="Pick a community")
-        ui.chart(charts.distribution(all_communities, metric, highlight), key="cohort-distribution")
+        ui.chart(ui.figure(charts.distribution, all_communities, metric, highlight), key="cohort-distribution")
         if highlight:
             comparison(highlight, names[highlight])
 
@@ -101,18 +101,24 @@ else:
     with ui.unless_denied(f"{own_name} against its cohort"):
         comparison(own, own_name)
 
-st.header("Survey indicators")
-with ui.unless_denied("Survey indicators"):
-    survey = ui.metric("survey_indicators", scope)
-    if survey.empty:
-        st.info("No survey answers are loaded for this scope.")
-    else:
+@st.fragment
+def survey_indicators() -> None:
+    """A fragment: picking another wave redraws this section only."""
+    st.header("Survey indicators")
+    with ui.unless_denied("Survey indicators"):
+        survey = ui.metric("survey_indicators", scope)
+        if survey.empty:
+            st.info("No survey answers are loaded for this scope.")
+            return
         waves = survey["wave"].drop_duplicates().tolist()
         wave = st.selectbox("Survey wave", waves, key="survey_wave") if len(waves) > 1 else waves[0]
         answers = survey[survey["wave"] == wave].sort_values("share_yes", ascending=False)
-        ui.chart(charts.survey(answers, wave), key="survey-chart", numbers=False)
+        ui.chart(ui.figure(charts.survey, answers, wave), key="survey-chart", numbers=False)
         ui.table(answers, ["question", "n", "share_yes", "ci_low", "ci_high"], key="survey",
                  file_name=ui.file_name(view, "survey indicators"),
                  labels={"question": "Question", "n": "n", "ci_low": "95% low", "ci_high": "95% high"})
         st.caption("Share of responding communities answering yes; n is the number of communities that "
                    "answered; the interval is a Wilson 95% interval.")
+
+
+survey_indicators()

@@ -38,8 +38,8 @@ def by_metric() -> None:
     log_scale = right.toggle("Logarithmic scale", key="eres_log",
                              help="Shows small platforms' changes next to large ones.")
     monthly = ui.metric("eresource_usage_by_month", scope, metric_type=metric_type)
-    ui.chart(charts.usage_lines(monthly, metric_type, view.year, view.prior_year, log_scale), key="eres-lines")
-    ui.chart(charts.year_on_year(growth, metric_type, view.year, view.prior_year), key="eres-yoy")
+    ui.chart(ui.figure(charts.usage_lines, monthly, metric_type, view.year, view.prior_year, log_scale), key="eres-lines")
+    ui.chart(ui.figure(charts.year_on_year, growth, metric_type, view.year, view.prior_year), key="eres-yoy")
 
 
 by_metric()

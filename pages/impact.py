@@ -42,5 +42,5 @@ for campaign_id, rows in estimates.groupby("campaign_id", sort=False):
         if isinstance(first.get("comparison_names"), str) and view.viewer.sees_everything:
             with st.expander("The comparison communities"):
                 st.write(first["comparison_names"])
-        ui.chart(charts.event_study(rows, f"{first['title']}: difference from the comparison communities, "
+        ui.chart(ui.figure(charts.event_study, rows, f"{first['title']}: difference from the comparison communities, "
                                           "month by month"), key=f"impact-{campaign_id}")

@@ -7,6 +7,13 @@ CREATE TABLE IF NOT EXISTS warehouse_meta (
     value VARCHAR NOT NULL
 );
 
+-- Per community, the version (warehouse_meta 'version' of the publish) that last changed its
+-- own rows; caches of a community's own figures key on it (warehouse/store.py).
+CREATE TABLE IF NOT EXISTS community_version (
+    community_id INTEGER PRIMARY KEY,
+    version      VARCHAR NOT NULL
+);
+
 -- School years run July-June; label '2015-16' starts 2015-07-01.
 CREATE TABLE IF NOT EXISTS school_year (
     label       VARCHAR PRIMARY KEY,

@@ -182,6 +182,57 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
 
 
+# Tables every figure reads (which years exist, which communities and cohorts): a publish that
+# changes them changes every figure, whatever the writer said it changed.
+SHARED_TABLES = ("school_year", "community")
+
+
+def changed(con: duckdb.DuckDBPyConnection, community_ids) -> None:
+    """Inside store.publishing: this publish changes the rows of these communities only (and the
+    load log). Caches of every other community's own figures stay valid (community_versions).
+    None, or a publish that never calls this, changes everything."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS publish_changed (community_id INTEGER)")
+    ids = [None] if community_ids is None else list(community_ids)
+    if ids:
+        con.executemany("INSERT INTO publish_changed VALUES (?)", [[i] for i in ids])
+
+
+def _changed_ids(con: duckdb.DuckDBPyConnection) -> list[int] | None:
+    try:
+        ids = [r[0] for r in con.execute("SELECT DISTINCT community_id FROM temp.publish_changed").fetchall()]
+    except duckdb.CatalogException:
+        return None
+    return None if not ids or None in ids else ids
+
+
+def _shared_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    return "|".join(str(con.execute(f"SELECT string_agg(CAST(t AS VARCHAR), ';' ORDER BY CAST(t AS VARCHAR)) "
+                                    f"FROM {name} t").fetchone()[0]) for name in SHARED_TABLES)
+
+
+def _stamp_versions(con: duckdb.DuckDBPyConnection, new_version: str, ids: list[int] | None) -> None:
+    """Per community, the version of its own rows; 'shared_version', of everything else a
+    community's own figure reads. A publish of everything renews all of them."""
+    if ids is None:
+        con.execute("DELETE FROM community_version")
+        con.execute("INSERT INTO community_version SELECT community_id, ? FROM community", [new_version])
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('shared_version', ?)", [new_version])
+    else:
+        con.executemany("INSERT OR REPLACE INTO community_version VALUES (?, ?)", [[i, new_version] for i in ids])
+
+
+def versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, str]]:
+    """(shared version, {community slug: version of its own rows}); (None, {}) in a warehouse
+    published before these were kept: then only the whole version tells a change."""
+    try:
+        shared = con.execute("SELECT value FROM warehouse_meta WHERE key = 'shared_version'").fetchone()
+        rows = con.execute("SELECT c.slug, v.version FROM community_version v JOIN community c USING (community_id)"
+                           ).fetchall()
+    except duckdb.CatalogException:
+        return None, {}
+    return (shared[0], dict(rows)) if shared else (None, {})
+
+
 @contextlib.contextmanager
 def publishing(path: Path | None = None, *, fresh: bool = False):
     """Yield a read-write connection on a private copy of the warehouse; publish it on success.
@@ -215,10 +266,15 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             con = duckdb.connect(str(tmp))
             os.chmod(tmp, 0o600)   # and so the snapshot it becomes: owner only
             create_schema(con)
+            shared_before = None if fresh else _shared_fingerprint(con)
             yield con
             previous = version(con)
             stamp = f"{previous}|{dt.datetime.now(dt.UTC).isoformat()}|{os.getpid()}"
             new_version = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+            ids = _changed_ids(con)
+            if shared_before is None or shared_before != _shared_fingerprint(con):
+                ids = None
+            _stamp_versions(con, new_version, ids)
             con.execute(
                 "INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
                 [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
