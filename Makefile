@@ -37,7 +37,7 @@ run: $(VENV)/installed chromium demo
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
 test: $(VENV)/installed chromium axe
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) data/*.duckdb node_modules

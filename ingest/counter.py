@@ -15,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from ingest import counter_rules as rules
+from ingest import xlsx_limits, xlsx_sheet
 from ingest.counter_json import _read_json
 from ingest.counter_values import (COLUMNS, HEADER_KEYS, METRIC_TYPES, REPORT_IDS, TITLE_FIELD, CounterError,
                                    CounterReport, Note, _check_fits_type, _check_in_period, _count, _date,
                                    _metric_list, _metric_type, _month, _no_usage, _norm, _release, _report,
                                    _report_id, _shorten)
+from ingest.problems import ValidationError
 from ingest.reading import ENCODING_NAMES, decode_bytes
 
 __all__ = ["COLUMNS", "METRIC_TYPES", "REPORT_IDS", "CounterError", "CounterReport", "Note", "read_counter_report"]
@@ -109,13 +111,12 @@ def _delimiter(text: str) -> str:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
-    try:
-        frame = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise CounterError(f"the workbook cannot be opened ({exc})",
-                           "a valid XLSX workbook") from None
-    return [(i + 1, [_cell_text(v) for v in row])
-            for i, row in enumerate(frame.itertuples(index=False, name=None))]
+    try:   # limits first, then parsed in a child with a memory cap, as every workbook
+        xlsx_limits.check(path, path.name)
+        rows = xlsx_sheet.first_sheet(path, path.name, cell="ingest.counter:_cell_text")
+    except ValidationError as err:
+        raise CounterError(err.problems[0].problem, err.problems[0].expected) from None
+    return [(i + 1, row) for i, row in enumerate(rows)]
 
 
 def _cell_text(value) -> str:

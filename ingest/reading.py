@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import xlsx_limits
+from ingest import xlsx_limits, xlsx_sheet
 from ingest.layouts import Layout, norm
 from ingest.problems import Problem, ValidationError, redact_text
 
@@ -298,11 +298,7 @@ def _read_parquet(con, path, layout, label) -> list[Problem]:
 
 def _read_xlsx(con, path, layout, label) -> list[Problem]:
     xlsx_limits.check(path, label)   # expanded size and rows, before parsing (zip bombs)
-    try:
-        sheet = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise ValidationError([Problem(label, f"the workbook cannot be opened ({exc})", "a valid XLSX workbook")])
-    rows = sheet.fillna("").to_numpy().tolist()
+    rows = xlsx_sheet.first_sheet(path, label)   # parsed in a child with a memory cap
     first = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), None)
     if first is None:
         raise ValidationError([Problem(label, "the workbook's first sheet is empty", "a header row and data rows")])

@@ -12,9 +12,9 @@ import math
 
 import pandas as pd
 
-from metrics.suppression import THRESHOLD, marks
+from metrics.suppression import MARK, PRIMARY, marks
 
-SUPPRESSED = f"<{THRESHOLD}"
+SUPPRESSED = MARK[PRIMARY]   # how a small count reads: "<10"
 
 # column -> (label, kind); kind is 'count', 'rate' (share 0-1), 'growth' (change, 0.1 = +10%),
 # 'ratio' (a plain number with two decimals) or 'text'.

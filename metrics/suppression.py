@@ -224,6 +224,12 @@ class Published:
         self.h.changeObjectiveSense(sense)
         self.h.run()
         status = self.h.getModelStatus()
+        if status not in (self._status.kOptimal, self._status.kUnbounded, self._status.kUnboundedOrInfeasible):
+            # A warm start can stall on large totals (a program's circulation in the millions):
+            # solve the same program again from scratch before giving up.
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.getModelStatus()
         if status == self._status.kOptimal:
             return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().row_dual)
         if status in (self._status.kUnbounded, self._status.kUnboundedOrInfeasible):

@@ -42,8 +42,21 @@ def demo_path(tmp_path_factory):
     prebuilt = os.environ.get("LCC_TEST_DEMO_PATH")
     if prebuilt and Path(prebuilt).exists():
         return Path(prebuilt)
-    path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
-    demo.build(path)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
+        demo.build(path)
+        return path
+    # pytest -n: the workers share one build, made by whichever asks first
+    import fcntl
+
+    folder = tmp_path_factory.getbasetemp().parent / "demo"
+    folder.mkdir(exist_ok=True)
+    path = folder / "warehouse.duckdb"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "built").exists():
+            demo.build(path)
+            (folder / "built").touch()
     return path
 
 

@@ -8,16 +8,13 @@ user, against the WCAG 2.1 A and AA rules, and a keyboard-only walk tabs through
 and one page's controls. axe-core comes from npm (package.json; `make test` runs `npm ci`)."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.ws_support import server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -41,38 +38,8 @@ pytestmark = [
 
 def _start_app(demo_path, log: Path, extra_env: dict[str, str] | None = None):
     """A Streamlit server on the warehouse; yields its URL and stops it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "LCC_WAREHOUSE": str(demo_path), **(extra_env or {})}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.5)
+    with server(ROOT / "dashboard.py", {"LCC_WAREHOUSE": str(demo_path), **(extra_env or {})}, log) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +67,11 @@ def _wait_until_idle(page, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
+        # stale elements (faded while a rerun replaces them) count as running: axe would see
+        # their faded colors
         running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
-            page.locator('[data-testid="stSpinner"]').count() > 0
+            page.locator('[data-testid="stSpinner"]').count() > 0 or \
+            page.locator('[data-stale="true"]').count() > 0
         if running:
             quiet_since = None
         elif quiet_since is None:
