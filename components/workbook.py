@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from ingest.export import escape_formula
 from metrics import formats
-from metrics.suppression import marks
+from metrics.suppression import THRESHOLD, marks
 
 # Excel number formats for the kinds of metrics.formats.COLUMNS.
 NUMBER_FORMATS = {"count": "#,##0", "rate": "0.0%", "growth": "+0.0%;-0.0%;0.0%", "ratio": "#,##0.00"}
@@ -41,7 +41,7 @@ DEFINITIONS = {
     "reasons": "Why the community stands out: below its cohort's lower quartile, falling against the year "
                "before, behind a target, or no recent data.",
 }
-SUPPRESSION_NOTE = (f"Counts from 1 to {formats.THRESHOLD - 1} read “{formats.SUPPRESSED}”; a cell hidden so that "
+SUPPRESSION_NOTE = (f"Counts from 1 to {THRESHOLD - 1} read “{formats.SUPPRESSED}”; a cell hidden so that "
                     "such a count cannot be worked out reads “suppressed”; a rate built on either is hidden too.")
 
 
