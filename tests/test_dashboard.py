@@ -3,7 +3,7 @@ import pytest
 
 from tests.dashboard_support import CMS, PROGRAM, ROOT, metrics, open_app, text
 
-PAGES = ["overview", "activation", "impact", "circulation", "eresources", "cohorts", "data"]
+PAGES = ["overview", "activation", "impact", "circulation", "eresources", "cohorts", "needs_help", "data"]
 
 
 def test_bare_address_opens_the_overview_of_the_whole_program_for_the_latest_year(demo_path, monkeypatch):
@@ -17,9 +17,11 @@ def test_bare_address_opens_the_overview_of_the_whole_program_for_the_latest_yea
 def test_the_menu_lists_every_page_and_carries_the_query_parameters(demo_path, monkeypatch):
     at = open_app(demo_path, monkeypatch, **CMS)
     links = at.sidebar.get("page_link")
-    expected = ["Overview", "Activation", "Campaign impact", "Circulation", "E-resources", "Cohorts", "Data"]
+    # issue 16: "Who needs help" follows Cohorts
+    expected = ["Overview", "Activation", "Campaign impact", "Circulation", "E-resources", "Cohorts", "Who needs help",
+                "Data"]
     if (ROOT / "pages/briefing.py").exists():
-        expected.insert(6, "Briefing")
+        expected.insert(7, "Briefing")
     if (ROOT / "pages/load_data.py").exists():
         expected.append("Load data")
     assert [link.proto.label for link in links] == expected
