@@ -138,3 +138,25 @@ def test_own_row_metrics_of_another_community_do_not_change_with_a_load(wh):
     for name in data.OWN_ROWS:
         assert getattr(metrics, name)(con, Scope(YEAR, community=BETA, viewer=STAFF)).equals(before[name]), name
     con.close()
+
+
+def test_a_campaign_or_target_for_one_community_renews_its_version_only(wh):
+    from ingest import annotations
+
+    def own():
+        con = store.open_readonly(wh)
+        try:
+            return store.versions(con)
+        finally:
+            con.close()
+
+    shared, before = own()
+    annotations.add_campaign(ALPHA, "2015-11-02", "Library card week", path=wh, loaded_by="test")
+    shared2, after = own()
+    assert shared2 == shared and after[BETA] == before[BETA] and after[ALPHA] != before[ALPHA]
+    annotations.add_target(BETA, YEAR, "activation_rate", 0.9, path=wh, loaded_by="test")
+    _, later = own()
+    assert later[ALPHA] == after[ALPHA] and later[BETA] != after[BETA]
+    annotations.add_campaign(None, "2015-11-09", "Program-wide week", path=wh, loaded_by="test")
+    shared3, everything = own()   # a program-wide campaign: every figure may show it
+    assert shared3 != shared2 and everything[ALPHA] != later[ALPHA] and everything[BETA] != later[BETA]
