@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from metrics.access import check
 from metrics.activation import active_user_rate, activation_rate
 from metrics.cohorts import cohort_totals
 from metrics.scope import Scope, run
@@ -33,6 +34,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     95% interval. One row per figure: figure, label, kind ('count', 'rate' or 'survey'), value,
     mark ("<10", "suppressed" or "not shown" where the value is hidden), and for survey rows
     wave, n, yes, ci_low, ci_high."""
+    check(con, scope)   # who may ask comes first, then what may be asked
     if scope.community is not None:
         raise ValueError("the program's headline is for a cohort or the whole program, not one community")
     activ = activation_rate(con, scope)          # each metric checks the viewer itself

@@ -44,9 +44,9 @@ def target_progress(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     (actual at or above the target), and mark where the actual is hidden or missing. The
     actual figures are the metrics' own (activation and active-user rates, circulation,
     circulation per enrolled student, e-resource total item requests), hidden as they hide."""
+    check(con, scope)   # who may ask comes first, then what may be asked
     if scope.community is None:
         raise ValueError("targets belong to one community")
-    check(con, scope)
     targets = run(con, TARGETS_SQL, scope.params())
     rows = []
     for t in targets.itertuples():

@@ -50,6 +50,7 @@ def schools_over_years(con: duckdb.DuckDBPyConnection, scope: Scope, schools: tu
     """Chosen schools of one community side by side in every school year held: students
     enrolled, activated and active, activation and active-user rates, each hidden as the
     community's own by-school table hides it. One row per school and year."""
+    check(con, scope, names=True)   # who may ask comes first, then what may be asked
     if scope.community is None:
         raise ValueError("schools belong to one community")
     return breakdown_over_years(con, scope, "school", tuple(str(s) for s in schools))
