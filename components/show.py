@@ -17,7 +17,7 @@ from pandas.io.formats.style import Styler
 from charts import describe, palette
 from components import data, exports, workbook
 from components.choice import plain
-from components.sidebar import View
+from components.sidebar import View, view_params
 from components.wording import Tile
 from ingest.export import escape_formulas
 from metrics import formats
@@ -279,3 +279,13 @@ def accessibility() -> None:
 def file_name(view: View, what: str) -> str:
     """CSV names that say what and for whom: 'activation-by-school-charlotte-mecklenburg-2015-16'."""
     return f"{what} {view.key.split(':')[-1]} {view.year}"
+
+
+def needs_help_link(view: View, flagged: pd.DataFrame) -> None:
+    """For program staff: how many communities of the view stand out (metrics.needs_help) and a
+    link to the page that says who and why, in the same scope and year."""
+    st.header("Who needs help")
+    st.markdown(f"**{len(flagged):,} communities** stand out in {view.year}: below their cohort's lower quartile, "
+                "falling against the year before, behind a target, or without recent data.")
+    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
+                 query_params=view_params(view))

@@ -60,12 +60,7 @@ def comparison(community: str, name: str) -> None:
 
 
 if view.viewer.sees_everything:
-    flagged = ui.metric("needs_help", Scope(view.year, cohort=scope.cohort))
-    st.header("Who needs help")
-    st.markdown(f"**{len(flagged):,} communities** stand out in {view.year}: below their cohort's lower quartile, "
-                "falling against the year before, behind a target, or without recent data.")
-    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
-                 query_params=ui.view_params(view))
+    ui.needs_help_link(view, ui.metric("needs_help", Scope(view.year, cohort=scope.cohort)))
 
     st.header("Every community")
     table = ui.metric("community_table", scope)

@@ -119,12 +119,7 @@ if scope.community is not None:
             st.warning(f"**{ui.plain(view.label)} stands out in {view.year}.** " + ui.plain(flagged["reasons"].iloc[0]),
                        icon=":material/flag:")
 elif view.viewer.sees_everything:
-    flagged = ui.metric("needs_help", scope)
-    st.header("Who needs help")
-    st.markdown(f"**{len(flagged):,} communities** of this scope stand out in {view.year} (below their cohort's "
-                "lower quartile, falling, behind a target, or without recent data).")
-    st.page_link("pages/needs_help.py", label="See who needs help, and why", icon=":material/flag:",
-                 query_params=ui.view_params(view))
+    ui.needs_help_link(view, ui.metric("needs_help", scope))
 
 st.header("Every school year")
 trend = ui.metric("headline_trend", scope)
