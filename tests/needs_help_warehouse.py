@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warehouse import rollups, store
+from tests.small_warehouse import publish
 
 D = dt.date
 T = dt.datetime
@@ -71,10 +71,4 @@ def build(path: Path) -> Path:
         "circulation": pd.DataFrame(circ),
         "target": pd.DataFrame(TARGETS),
     }
-    with store.publishing(path, fresh=True) as con:
-        for table, df in frames.items():
-            con.register("frame", df)
-            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
-            con.unregister("frame")
-        rollups.refresh(con)
-    return path
+    return publish(path, frames)

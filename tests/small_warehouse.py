@@ -119,6 +119,12 @@ def build(path: Path) -> Path:
         "eresource_usage": pd.DataFrame(usage),
         "survey_response": pd.DataFrame([(*r, 1) for r in survey]),
     }
+    return publish(path, frames)
+
+
+def publish(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
+    """Write hand-built tables (columns in the schema's order) with the real writer and rollup
+    refresh; the other test warehouses use it too."""
     with store.publishing(path, fresh=True) as con:
         for table, df in frames.items():
             con.register("frame", df)
