@@ -59,8 +59,8 @@ DEMO_BUILD_S = 60.0
 def phase_build(path: Path, scale: float) -> dict:
     from warehouse import demo
     demo.build(path, scale=scale)
-    import duckdb
-    con = duckdb.connect(str(path), read_only=True)
+    from warehouse import store
+    con = store.open_readonly(path)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("card_event", "circulation", "patron", "student_roster", "rollup_people_year",
                         "rollup_circulation_month", "rollup_activation_week", "rollup_first_activity")}

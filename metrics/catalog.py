@@ -75,11 +75,20 @@ def load_log(con: duckdb.DuckDBPyConnection, viewer: Viewer = PROGRAM) -> pd.Dat
     return run(con, LOAD_LOG_SQL, {"only": _only(viewer)})
 
 
+TABLE_COUNTS_SQL = """
+SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables()
+WHERE database_name = 'lake_catalog' AND schema_name = 'main' AND table_name NOT IN (SELECT table_name FROM lake_file)
+UNION ALL
+SELECT table_name, sum(rows) FROM (
+    SELECT table_name, school_year, community_id, any_value(rows) AS rows FROM lake_file GROUP BY ALL)
+GROUP BY table_name
+"""
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rows per warehouse table (DuckDB keeps exact counts in its catalog)."""
-    df = con.cursor().execute(
-        "SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables() WHERE schema_name = 'main'"
-    ).df()
+    """Rows per warehouse table: the catalog's own tables (DuckDB keeps exact counts), and the
+    lake's partitioned tables (each file's partition row count, in lake_file)."""
+    df = con.cursor().execute(TABLE_COUNTS_SQL).df()
     return df[df["table"].isin(TABLES)].sort_values("table").reset_index(drop=True)
 
 

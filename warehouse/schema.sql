@@ -432,3 +432,15 @@ CREATE TABLE IF NOT EXISTS code_mapping (
     platform      VARCHAR NOT NULL DEFAULT 'ILS',
     PRIMARY KEY (community_id, code)
 );
+
+-- ---------------------------------------------------------------- the lake (warehouse/lake.py)
+-- Every Parquet file of this version's partitioned tables, relative to the lake folder, with its
+-- partition's row count and fingerprint (a publish rewrites only partitions whose rows changed).
+CREATE TABLE IF NOT EXISTS lake_file (
+    table_name    VARCHAR NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    community_id  INTEGER NOT NULL,
+    path          VARCHAR NOT NULL,
+    rows          BIGINT NOT NULL,
+    fingerprint   VARCHAR NOT NULL
+);

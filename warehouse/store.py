@@ -27,9 +27,13 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import lake
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
+# The views the metrics read: a reader of the lake creates them over its own table views.
+VIEWS_SQL = SCHEMA_SQL.split("-- views the metrics read")[1].split("\n-- ----")[0]
 
 
 def warehouse_path() -> Path:
@@ -161,14 +165,21 @@ def restore(path: Path | None = None) -> Path:
 
 
 def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the snapshot the published path points to now."""
+    """A connection that reads the version published now: the catalog the published path points
+    to, and the lake files it names, as views (warehouse/lake.py). It keeps that version."""
     path = Path(path or warehouse_path())
     if not path.exists():
         if real_data_published(path):
             raise FileNotFoundError(refusal(path))
         raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    con = duckdb.connect()
     con.execute("SET threads = 2")
+    con.execute("SET parquet_metadata_cache = true")
+    try:
+        lake.attach(con, Path(os.path.realpath(path)), lake.lake_dir(path), "memory", views=True)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -233,9 +244,17 @@ def versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, str]
     return (shared[0], dict(rows)) if shared else (None, {})
 
 
+EVERY = None   # publishing(communities=EVERY): the writer may change any community's rows
+
+
 @contextlib.contextmanager
-def publishing(path: Path | None = None, *, fresh: bool = False):
-    """Yield a read-write connection on a private copy of the warehouse; publish it on success.
+def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVERY):
+    """Yield a read-write connection on a private copy of the catalog; publish it on success.
+
+    communities: the ids of the communities whose event rows the writer reads or changes (their
+    lake partitions are read into the tables); () for a writer of small tables only; EVERY (the
+    default) reads all of them. More can be opened inside with open_partitions. At publish only
+    changed partitions are written as new files (warehouse/lake.py).
 
     With fresh=True the copy starts empty (a rebuild). On any exception the copy is deleted
     and the published warehouse is untouched. Where real data was ever published, a fresh
@@ -255,6 +274,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
         os.chmod(snapshots, 0o700)   # snapshots hold pseudonymized student rows: owner only
         sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
+        out = snapshots / f".{os.getpid()}.out.tmp"
         tmp.unlink(missing_ok=True)
         con = None
         try:
@@ -266,6 +286,11 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             con = duckdb.connect(str(tmp))
             os.chmod(tmp, 0o600)   # and so the snapshot it becomes: owner only
             create_schema(con)
+            con.execute("CREATE OR REPLACE TEMP TABLE lake_path AS SELECT ? AS lake", [str(lake.lake_dir(path))])
+            if fresh:
+                open_partitions(con, EVERY)   # nothing to read: every partition is the writer's
+            elif communities is EVERY or list(communities):
+                open_partitions(con, communities)
             shared_before = None if fresh else _shared_fingerprint(con)
             yield con
             previous = version(con)
@@ -279,13 +304,20 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
                 "INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
                 [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
             )
-            con.execute("CHECKPOINT")
+            lake.publish_partitions(con, lake.lake_dir(path), new_version)
             real = holds_real_loads(con)
+            # The catalog published is a compact copy: the partition rows the writer read are gone.
+            out.unlink(missing_ok=True)
+            con.execute("ATTACH ? AS lake_out", [str(out)])
+            con.execute(f"COPY FROM DATABASE \"{con.execute('SELECT current_database()').fetchone()[0]}\" TO lake_out")
+            con.execute("DETACH lake_out")
             con.close()
-            with open(tmp, "rb+") as f:
+            os.chmod(out, 0o600)
+            with open(out, "rb+") as f:
                 os.fsync(f.fileno())
             snapshot = snapshots / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{new_version}.duckdb"
-            os.replace(tmp, snapshot)
+            os.replace(out, snapshot)
+            tmp.unlink(missing_ok=True)
             if real:   # before the link: a published real snapshot always has its marker
                 _write_marker(path, snapshot)
             link = path.with_name(f".{path.name}.{os.getpid()}.link")
@@ -296,8 +328,9 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
         except BaseException as e:
             with contextlib.suppress(Exception):
                 con.close()
-            tmp.unlink(missing_ok=True)
-            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            for p in (tmp, out):
+                p.unlink(missing_ok=True)
+                p.with_name(p.name + ".wal").unlink(missing_ok=True)
             if isinstance(e, OSError | duckdb.IOException) and not isinstance(e, StoreError) and _disk_full(e):
                 raise StoreError(disk_message(e, "writing the new snapshot")) from e
             raise
@@ -327,11 +360,28 @@ def sweep_stale(paths: list[Path]) -> None:
 
 
 def _prune(snapshots: Path, keep: Path, real: Path | None = None) -> None:
-    """Delete all but the newest snapshots, never the newest one holding real loads (`real`);
-    a reader still holding one keeps its open file."""
+    """Delete all but the newest snapshots, never the newest one holding real loads (`real`),
+    then every lake file that no snapshot still kept names (files of a killed writer too; the
+    caller holds the writers' lock)."""
     old = sorted((p for p in snapshots.glob("*.duckdb") if p not in (keep, real)), reverse=True)
     for p in old[KEEP_SNAPSHOTS - 1:]:
         p.unlink(missing_ok=True)
+    folder = lake.lake_dir(snapshots.with_name(snapshots.name.removesuffix(".snapshots")))
+    if not folder.exists():
+        return
+    named: set[str] = set()
+    for p in snapshots.glob("*.duckdb"):
+        named |= lake.referenced(p)
+    for f in folder.rglob("*.parquet"):
+        if str(f.relative_to(folder)) not in named:
+            f.unlink(missing_ok=True)
+
+
+def open_partitions(con: duckdb.DuckDBPyConnection, community_ids) -> None:
+    """Inside store.publishing: read these communities' lake partitions (EVERY: all) into the
+    writer's tables before reading or changing their event rows."""
+    folder = Path(con.execute("SELECT lake FROM temp.lake_path").fetchone()[0])
+    lake.open_partitions(con, folder, community_ids)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,190 @@
+"""The lake: the tables that grow with events live as immutable Parquet files, Hive-partitioned
+by school year and community, under `<warehouse>.lake/`; the small tables (communities,
+schools, enrollment, the serving-grain rollups, the load log, ...) live in the published catalog,
+a small DuckDB file that also lists, in `lake_file`, every Parquet file of its version.
+
+Publishing a version publishes a catalog (warehouse/store.py swaps the link), so a reader that
+opened one catalog keeps reading the files it names. A writer opens only the partitions of the
+communities it changes (`open_partitions`), and at publish writes new files for the partitions
+whose rows changed and nothing else: a load costs its batch, not the warehouse.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def _school_year(day: str) -> str:
+    """The label ('2015-16') of the July-June school year holding a date column."""
+    y = f"year({day} - INTERVAL 6 MONTH)"
+    return f"CAST({y} AS VARCHAR) || '-' || lpad(CAST(({y} + 1) % 100 AS VARCHAR), 2, '0')"
+
+
+# Each partitioned table, with the SQL of its school year over its own columns. These are the
+# tables whose size grows with events or cards; every other table stays in the catalog.
+PARTITIONED = {
+    "patron": _school_year("issued_date"),
+    "student_roster": "school_year",
+    "card_event": _school_year("event_time"),
+    "circulation": _school_year("event_time"),
+    "circulation_monthly": _school_year("month"),
+    "eresource_usage": _school_year("month"),
+    "rollup_first_activity": _school_year("first_activity"),
+    "rollup_card_year": "CAST(sy AS VARCHAR) || '-' || lpad(CAST((sy + 1) % 100 AS VARCHAR), 2, '0')",
+    "rollup_activation_week": "school_year",
+}
+# The roster names its school, not its community.
+_COMMUNITY = {"student_roster": "(SELECT s.community_id FROM school s WHERE s.school_id = t.school_id)"}
+
+
+def lake_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".lake")
+
+
+def _partitions_sql(table: str) -> str:
+    """The table's rows with their partition: every column, then school_year and community_id
+    as the partition columns (lake_sy / lake_c, renamed when written)."""
+    return (f"SELECT t.*, {PARTITIONED[table]} AS lake_sy, {_COMMUNITY.get(table, 't.community_id')} AS lake_c "
+            f"FROM {table} t")
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str, int], tuple[int, str]]:
+    """{(school year, community id): (rows, fingerprint)} of the writer's rows of a table."""
+    cols = ", ".join(f"p.{c}" for c in _columns(con, table))
+    rows = con.execute(f"""SELECT lake_sy, lake_c, count(*), CAST(sum(hash({cols})) AS VARCHAR)
+                           FROM ({_partitions_sql(table)}) p GROUP BY lake_sy, lake_c""").fetchall()
+    return {(sy, c): (n, fp) for sy, c, n, fp in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str, catalog: str | None = None) -> list[str]:
+    where = "database_name = ?" if catalog else "database_name = current_database()"
+    args = [catalog, table] if catalog else [table]
+    return [r[0] for r in con.execute(
+        f"SELECT column_name FROM duckdb_columns() WHERE {where} AND schema_name = 'main' AND table_name = ? "
+        "ORDER BY column_index", args).fetchall()]
+
+
+def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids) -> None:
+    """In the writer's connection: read the files of these communities (None: of all) into the
+    partitioned tables, so the writer's SQL sees their rows. Partitions of other communities stay
+    unread and, at publish, untouched."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_opened (community_id INTEGER)")
+    opened = opened_communities(con)
+    if opened is None:
+        return
+    ids = None if community_ids is None else sorted({int(c) for c in community_ids} - set(opened))
+    if ids == []:
+        return
+    for table in PARTITIONED:
+        files = [str(lake / p) for (p,) in con.execute(
+            "SELECT path FROM lake_file WHERE table_name = ? AND (? IS NULL OR list_contains(?, community_id)) "
+            "ORDER BY path", [table, ids, ids]).fetchall()]
+        if files:
+            cols = ", ".join(_columns(con, table))
+            con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?)", [files])
+    con.executemany("INSERT INTO lake_opened VALUES (?)", [[i] for i in (ids if ids is not None else [None])])
+
+
+def opened_communities(con: duckdb.DuckDBPyConnection) -> list[int] | None:
+    """The communities whose partitions this writer has opened; None: all of them."""
+    try:
+        ids = [r[0] for r in con.execute("SELECT community_id FROM temp.lake_opened").fetchall()]
+    except duckdb.CatalogException:
+        return []
+    return None if None in ids else ids
+
+
+def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str) -> int:
+    """In the writer's connection, before its catalog is published: write a new file for every
+    partition whose rows changed, drop the files of partitions now empty, record the files in
+    lake_file, and empty the partitioned tables (their rows now live in the files). Refuses
+    (RuntimeError) rows of a community whose partitions were not opened: publishing them would
+    drop that community's other rows. Returns the files written."""
+    opened = opened_communities(con)
+    held = {c for (c,) in con.execute("SELECT DISTINCT community_id FROM lake_file").fetchall()}
+    before = {(t, sy, c): (n, fp) for t, sy, c, n, fp in con.execute(
+        "SELECT table_name, school_year, community_id, any_value(rows), any_value(fingerprint) FROM lake_file "
+        "GROUP BY ALL").fetchall()}
+    written = 0
+    lake.mkdir(mode=0o700, exist_ok=True)
+    for table in PARTITIONED:
+        after = _fingerprints(con, table)
+        stray = {c for _, c in after if c in held and opened is not None and c not in opened}
+        if stray:
+            raise RuntimeError(f"{table}: rows of communities {sorted(stray)} were written without opening "
+                               "their partitions (warehouse.lake.open_partitions); nothing was published")
+        mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (opened is None or c in opened)}
+        changed = sorted({k for k in after if after[k] != mine.get(k)} | {k for k in mine if k not in after})
+        if not changed:
+            continue
+        con.execute("DELETE FROM lake_file WHERE table_name = ? AND (school_year, community_id) IN "
+                    "(SELECT unnest(?), unnest(?))", [table, [k[0] for k in changed], [k[1] for k in changed]])
+        keep = [k for k in changed if k in after]
+        if keep:
+            con.execute("CREATE OR REPLACE TEMP TABLE lake_write AS SELECT unnest(?) AS sy, unnest(?) AS c",
+                        [[k[0] for k in keep], [k[1] for k in keep]])
+            target = lake / table
+            target.mkdir(mode=0o700, exist_ok=True)
+            cols = [c for c in _columns(con, table) if c not in ("school_year", "community_id")]
+            (_, files), = con.execute(f"""
+                COPY (SELECT {', '.join(f'p.{c}' for c in cols)}, p.lake_sy AS school_year, p.lake_c AS community_id
+                      FROM ({_partitions_sql(table)}) p SEMI JOIN temp.lake_write w ON w.sy = p.lake_sy AND w.c = p.lake_c)
+                TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (school_year, community_id),
+                    WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{version}_{{uuid}}', OVERWRITE_OR_IGNORE true,
+                    RETURN_FILES true)""").fetchall()
+            rows = []
+            for f in files:
+                rel = Path(f).relative_to(lake)
+                sy = rel.parts[1].split("=", 1)[1]
+                c = int(rel.parts[2].split("=", 1)[1])
+                n, fp = after[(sy, c)]
+                rows.append([table, sy, c, str(rel), n, fp])
+            con.executemany("INSERT INTO lake_file VALUES (?, ?, ?, ?, ?, ?)", rows)
+            written += len(rows)
+        con.execute(f"DELETE FROM {table}")
+    for table in PARTITIONED:   # tables with no change still hold the opened rows
+        con.execute(f"DELETE FROM {table}")
+    return written
+
+
+def referenced(catalog: Path) -> set[str]:
+    """The lake files (relative paths) one published catalog names."""
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        return {p for (p,) in con.execute("SELECT path FROM lake_file").fetchall()}
+    except duckdb.CatalogException:
+        return set()
+    finally:
+        con.close()
+
+
+def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str, *, views: bool) -> None:
+    """Make the warehouse of one published catalog readable in `con` under the database `alias`
+    ('memory' for the connection's own): a view per table (the catalog's own table, or its
+    Parquet files) and, with views=True, the metric views of the schema."""
+    cat = f"{alias}_catalog" if alias != "memory" else "lake_catalog"
+    con.execute(f"ATTACH ? AS {cat} (READ_ONLY)", [str(catalog)])
+    if alias != "memory":
+        con.execute(f"ATTACH ':memory:' AS {alias}")
+    tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                                        "AND schema_name = 'main' ORDER BY table_name", [cat]).fetchall()]
+    files = {}
+    if "lake_file" in tables:
+        for t, p in con.execute(f"SELECT table_name, path FROM {cat}.lake_file ORDER BY path").fetchall():
+            files.setdefault(t, []).append(str(lake / p))
+    for t in tables:
+        if files.get(t):
+            cols = ", ".join(_columns(con, t, cat))
+            listed = "[" + ", ".join(_quote(f) for f in files[t]) + "]"   # a view holds no bound parameters
+            con.execute(f"CREATE VIEW {alias}.main.{t} AS SELECT {cols} FROM read_parquet({listed})")
+        else:
+            con.execute(f"CREATE VIEW {alias}.main.{t} AS SELECT * FROM {cat}.main.{t}")
+    if views:
+        from warehouse.store import VIEWS_SQL
+        con.execute(VIEWS_SQL)
+
+
+def _quote(text: str) -> str:
+    """A file path of ours as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
