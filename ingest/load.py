@@ -211,7 +211,11 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
     named = [staged.community_ids for _, staged, _ in staged_all]
     # Files of named communities read and change those communities' lake partitions only.
     opened = store.EVERY if any(not ids or None in ids for ids in named) else set().union(*named)
-    with store.publishing(path, communities=opened) as con:
+    # Dated files read those communities' events from the earliest file's school year on
+    # (the rollup steps open more should they need it).
+    starts = [writer.day(staged.period[0]) if staged.period else None for _, staged, _ in staged_all]
+    since = None if None in starts else min(starts)
+    with store.publishing(path, communities=opened, since=since) as con:
         if store.version(con) != seen_version:
             raise _Stale()
         touched: set[int] = set()
@@ -275,7 +279,8 @@ def undo(load_id: int, *, path: str | Path | None = None) -> str:
         row = con.execute("SELECT source, status, community_id FROM load_log WHERE load_id = ?", [load_id]).fetchone()
         if row and row[0] in annotations.SOURCES and row[1] == "loaded":  # entered on the page, not a file
             return annotations.undo_entry(con, load_id, row[0])
-        store.open_partitions(con, store.EVERY if not row or row[2] is None else [row[2]])
+        start = con.execute("SELECT period_start FROM load_scope WHERE load_id = ?", [load_id]).fetchone()
+        store.open_partitions(con, store.EVERY if not row or row[2] is None else [row[2]], start[0] if start else None)
         message, community_ids, since = writer.undo(con, load_id)
         rollups.refresh(con, community_ids, since=since)
         if community_ids and None not in community_ids:

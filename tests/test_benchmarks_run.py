@@ -28,7 +28,8 @@ def test_ingest_phase_records_every_figure_and_publishes_only_the_main_batches(t
     # Published: the CSV batch (the Parquet one was taken out before it) and the loader's two
     # loads of the same card activity (the second replaces the first); never the sweep's batch.
     added = con.execute("SELECT count(*) FROM card_event").fetchone()[0] - before
-    assert added == 20_000 + out["loader"]["parquet"]["rows"]
+    assert out["loader"]["small"]["committed"] and out["loader"]["small"]["seconds"] > 0
+    assert added == 20_000 + out["loader"]["parquet"]["rows"]   # the small load's rows too: replaced
     assert con.execute("SELECT count(*) FROM card_event WHERE load_id = ?",
                        [out["csv"]["load_id"]]).fetchone()[0] == 20_000
 

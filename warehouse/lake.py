@@ -10,6 +10,7 @@ whose rows changed and nothing else: a load costs its batch, not the warehouse.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -65,34 +66,66 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str, catalog: str | None = N
         "ORDER BY column_index", args).fetchall()]
 
 
-def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids) -> None:
+# Tables whose rows a write since a date reads only from that date's school year on (the events
+# and the per-year rollups, see warehouse/rollups.refresh); the others (cards, rosters, first
+# uses, and e-resource reports, whose report type is chosen over all months) are read whole.
+SINCE_SCOPED = ("card_event", "circulation", "circulation_monthly", "rollup_card_year", "rollup_activation_week")
+
+
+def school_year_of(day: dt.date) -> str:
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _opened_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_opened (table_name VARCHAR, school_year VARCHAR, "
+                "community_id INTEGER)")
+
+
+# The partitions (with files) of these communities (NULL: all) a write since a school year
+# (NULL: every year) reads, and not yet read.
+_TO_OPEN_SQL = """
+SELECT f.table_name, f.school_year, f.community_id, list(f.path ORDER BY f.path) AS paths
+FROM lake_file f
+WHERE ($ids IS NULL OR list_contains($ids, f.community_id))
+  AND ($since IS NULL OR NOT list_contains($scoped, f.table_name) OR f.school_year >= $since)
+  AND NOT EXISTS (SELECT 1 FROM temp.lake_opened o WHERE o.table_name IS NULL OR (o.table_name = f.table_name
+                  AND o.school_year = f.school_year AND o.community_id = f.community_id))
+GROUP BY ALL
+"""
+
+
+def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids, since: dt.date | None = None) -> None:
     """In the writer's connection: read the files of these communities (None: of all) into the
-    partitioned tables, so the writer's SQL sees their rows. Partitions of other communities stay
+    partitioned tables, so the writer's SQL sees their rows; with `since`, of the events and
+    per-year rollups only the school years from the one holding that date. Other partitions stay
     unread and, at publish, untouched."""
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_opened (community_id INTEGER)")
-    opened = opened_communities(con)
-    if opened is None:
-        return
-    ids = None if community_ids is None else sorted({int(c) for c in community_ids} - set(opened))
+    _opened_table(con)
+    ids = None if community_ids is None else sorted({int(c) for c in community_ids})
     if ids == []:
         return
-    for table in PARTITIONED:
-        files = [str(lake / p) for (p,) in con.execute(
-            "SELECT path FROM lake_file WHERE table_name = ? AND (? IS NULL OR list_contains(?, community_id)) "
-            "ORDER BY path", [table, ids, ids]).fetchall()]
-        if files:
-            cols = ", ".join(_columns(con, table))
-            con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?)", [files])
-    con.executemany("INSERT INTO lake_opened VALUES (?)", [[i] for i in (ids if ids is not None else [None])])
+    label = school_year_of(since) if since is not None else None
+    parts = con.execute(_TO_OPEN_SQL, {"ids": ids, "since": label, "scoped": list(SINCE_SCOPED)}).fetchall()
+    by_table: dict[str, list[str]] = {}
+    for table, _, _, paths in parts:
+        by_table.setdefault(table, []).extend(str(lake / p) for p in paths)
+    for table, files in by_table.items():
+        cols = ", ".join(_columns(con, table))
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?)", [files])
+    if ids is None and label is None:
+        con.execute("INSERT INTO lake_opened VALUES (NULL, NULL, NULL)")   # everything
+    elif parts:
+        con.executemany("INSERT INTO lake_opened VALUES (?, ?, ?)", [[t, sy, c] for t, sy, c, _ in parts])
 
 
-def opened_communities(con: duckdb.DuckDBPyConnection) -> list[int] | None:
-    """The communities whose partitions this writer has opened; None: all of them."""
+def ensure_open(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | None = None) -> None:
+    """Before a rollup step reads these communities' rows (since a date, or all): in a writer over
+    the lake, open the partitions it needs and has not opened yet, so it never counts without them."""
     try:
-        ids = [r[0] for r in con.execute("SELECT community_id FROM temp.lake_opened").fetchall()]
+        folder = con.execute("SELECT lake FROM temp.lake_path").fetchone()[0]
     except duckdb.CatalogException:
-        return []
-    return None if None in ids else ids
+        return   # a warehouse connection of its own (tests, a copy), not a writer over the lake
+    open_partitions(con, Path(folder), community_ids, since)
 
 
 def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str) -> int:
@@ -101,8 +134,9 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
     lake_file, and empty the partitioned tables (their rows now live in the files). Refuses
     (RuntimeError) rows of a community whose partitions were not opened: publishing them would
     drop that community's other rows. Returns the files written."""
-    opened = opened_communities(con)
-    held = {c for (c,) in con.execute("SELECT DISTINCT community_id FROM lake_file").fetchall()}
+    _opened_table(con)
+    everything = con.execute("SELECT count(*) FROM temp.lake_opened WHERE table_name IS NULL").fetchone()[0] > 0
+    opened = {(t, sy, c) for t, sy, c in con.execute("SELECT * FROM temp.lake_opened").fetchall()}
     before = {(t, sy, c): (n, fp) for t, sy, c, n, fp in con.execute(
         "SELECT table_name, school_year, community_id, any_value(rows), any_value(fingerprint) FROM lake_file "
         "GROUP BY ALL").fetchall()}
@@ -110,11 +144,11 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
     lake.mkdir(mode=0o700, exist_ok=True)
     for table in PARTITIONED:
         after = _fingerprints(con, table)
-        stray = {c for _, c in after if c in held and opened is not None and c not in opened}
+        mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (everything or (t, sy, c) in opened)}
+        stray = sorted(k for k in after if (table, *k) in before and k not in mine)
         if stray:
-            raise RuntimeError(f"{table}: rows of communities {sorted(stray)} were written without opening "
-                               "their partitions (warehouse.lake.open_partitions); nothing was published")
-        mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (opened is None or c in opened)}
+            raise RuntimeError(f"{table}: rows of {stray[0][1]} in {stray[0][0]} were written without opening "
+                               "that partition (store.open_partitions); nothing was published")
         changed = sorted({k for k in after if after[k] != mine.get(k)} | {k for k in mine if k not in after})
         if not changed:
             continue

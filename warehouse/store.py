@@ -248,12 +248,13 @@ EVERY = None   # publishing(communities=EVERY): the writer may change any commun
 
 
 @contextlib.contextmanager
-def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVERY):
+def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVERY, since: dt.date | None = None):
     """Yield a read-write connection on a private copy of the catalog; publish it on success.
 
     communities: the ids of the communities whose event rows the writer reads or changes (their
     lake partitions are read into the tables); () for a writer of small tables only; EVERY (the
-    default) reads all of them. More can be opened inside with open_partitions. At publish only
+    default) reads all of them; with `since`, of their events and per-year rollups only the school
+    years from the one holding that date. More can be opened inside with open_partitions. At publish only
     changed partitions are written as new files (warehouse/lake.py).
 
     With fresh=True the copy starts empty (a rebuild). On any exception the copy is deleted
@@ -272,7 +273,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
         snapshots = snapshot_dir(path)
         snapshots.mkdir(mode=0o700, exist_ok=True)
         os.chmod(snapshots, 0o700)   # snapshots hold pseudonymized student rows: owner only
-        sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
+        killed = sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
         out = snapshots / f".{os.getpid()}.out.tmp"
         tmp.unlink(missing_ok=True)
@@ -290,7 +291,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
             if fresh:
                 open_partitions(con, EVERY)   # nothing to read: every partition is the writer's
             elif communities is EVERY or list(communities):
-                open_partitions(con, communities)
+                open_partitions(con, communities, since)
             shared_before = None if fresh else _shared_fingerprint(con)
             yield con
             previous = version(con)
@@ -324,7 +325,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
             link.unlink(missing_ok=True)
             os.symlink(os.path.relpath(snapshot, path.parent), link)
             os.replace(link, path)
-            _prune(snapshots, keep=snapshot, real=newest_real_snapshot(path))
+            _prune(snapshots, keep=snapshot, real=newest_real_snapshot(path), orphans=killed > 0)
         except BaseException as e:
             with contextlib.suppress(Exception):
                 con.close()
@@ -346,9 +347,11 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_stale(paths: list[Path]) -> None:
+def sweep_stale(paths: list[Path]) -> int:
     """Remove files and folders left by a writer that was killed: their names carry the
-    writer's process id (the first number in the name), and that process is gone."""
+    writer's process id (the first number in the name), and that process is gone. Returns how
+    many were removed."""
+    removed = 0
     for p in paths:
         pid = next((int(part) for part in p.name.replace("-", ".").split(".") if part.isdigit()), None)
         if pid is None or pid_alive(pid):
@@ -357,31 +360,37 @@ def sweep_stale(paths: list[Path]) -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
-def _prune(snapshots: Path, keep: Path, real: Path | None = None) -> None:
+def _prune(snapshots: Path, keep: Path, real: Path | None = None, orphans: bool = False) -> None:
     """Delete all but the newest snapshots, never the newest one holding real loads (`real`),
-    then every lake file that no snapshot still kept names (files of a killed writer too; the
-    caller holds the writers' lock)."""
+    then the lake files that only the deleted snapshots named; with orphans (a killed writer was
+    swept), every lake file no kept snapshot names. The caller holds the writers' lock."""
     old = sorted((p for p in snapshots.glob("*.duckdb") if p not in (keep, real)), reverse=True)
-    for p in old[KEEP_SNAPSHOTS - 1:]:
-        p.unlink(missing_ok=True)
     folder = lake.lake_dir(snapshots.with_name(snapshots.name.removesuffix(".snapshots")))
-    if not folder.exists():
+    dropped: set[str] = set()
+    for p in old[KEEP_SNAPSHOTS - 1:]:
+        dropped |= lake.referenced(p)
+        p.unlink(missing_ok=True)
+    if not folder.exists() or not (dropped or orphans):
         return
     named: set[str] = set()
     for p in snapshots.glob("*.duckdb"):
         named |= lake.referenced(p)
-    for f in folder.rglob("*.parquet"):
-        if str(f.relative_to(folder)) not in named:
-            f.unlink(missing_ok=True)
+    candidates = (str(f.relative_to(folder)) for f in folder.rglob("*.parquet")) if orphans else dropped
+    for rel in candidates:
+        if rel not in named:
+            (folder / rel).unlink(missing_ok=True)
 
 
-def open_partitions(con: duckdb.DuckDBPyConnection, community_ids) -> None:
-    """Inside store.publishing: read these communities' lake partitions (EVERY: all) into the
-    writer's tables before reading or changing their event rows."""
+def open_partitions(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | None = None) -> None:
+    """Inside store.publishing: read these communities' lake partitions (EVERY: all; since: of
+    events, from that date's school year) into the writer's tables before reading or changing
+    their rows."""
     folder = Path(con.execute("SELECT lake FROM temp.lake_path").fetchone()[0])
-    lake.open_partitions(con, folder, community_ids)
+    lake.open_partitions(con, folder, community_ids, since)
 
 
 def main(argv: list[str] | None = None) -> int:
