@@ -11,6 +11,7 @@ whose rows changed and nothing else: a load costs its batch, not the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -58,12 +59,31 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str,
     return {(sy, c): (n, fp) for sy, c, n, fp in rows}
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str, catalog: str | None = None) -> list[str]:
+def _all_columns(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, list[str]]:
+    """{table: its columns in order} of a catalog's main schema (the connection's own by default)."""
     where = "database_name = ?" if catalog else "database_name = current_database()"
-    args = [catalog, table] if catalog else [table]
-    return [r[0] for r in con.execute(
-        f"SELECT column_name FROM duckdb_columns() WHERE {where} AND schema_name = 'main' AND table_name = ? "
-        "ORDER BY column_index", args).fetchall()]
+    rows = con.execute(f"SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+                       f"WHERE {where} AND schema_name = 'main' GROUP BY table_name", [catalog] if catalog else []
+                       ).fetchall()
+    return dict(rows)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return _all_columns(con)[table]
+
+
+def working_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """In the writer's connection: the partitioned tables as TEMP tables of the same definition,
+    which shadow the catalog's (always empty) ones, so the rows a writer opens never enter the
+    catalog file it publishes."""
+    for table, sql in con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+                                  "AND schema_name = 'main' AND list_contains(?, table_name)", [list(PARTITIONED)]
+                                  ).fetchall():
+        # A temp table cannot reference the catalog's tables (patron's community): the key is
+        # checked by the catalog's own table at the writer's inserts into it, as before.
+        ddl = re.sub(r",\s*FOREIGN KEY\s*\([^)]*\)\s*REFERENCES\s+\w+\s*\([^)]*\)", "", sql)
+        ddl = re.sub(r"\s*REFERENCES\s+\w+\s*\(\w+\)", "", ddl)
+        con.execute(ddl.replace("CREATE TABLE ", "CREATE TEMP TABLE IF NOT EXISTS ", 1))
 
 
 # Tables whose rows a write since a date reads only from that date's school year on (the events
@@ -131,7 +151,7 @@ def ensure_open(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | 
 def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str) -> int:
     """In the writer's connection, before its catalog is published: write a new file for every
     partition whose rows changed, drop the files of partitions now empty, record the files in
-    lake_file, and empty the partitioned tables (their rows now live in the files). Refuses
+    lake_file (the writer's TEMP tables are dropped with its connection). Refuses
     (RuntimeError) rows of a community whose partitions were not opened: publishing them would
     drop that community's other rows. Returns the files written."""
     _opened_table(con)
@@ -176,9 +196,6 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
                 rows.append([table, sy, c, str(rel), n, fp])
             con.executemany("INSERT INTO lake_file VALUES (?, ?, ?, ?, ?, ?)", rows)
             written += len(rows)
-        con.execute(f"DELETE FROM {table}")
-    for table in PARTITIONED:   # tables with no change still hold the opened rows
-        con.execute(f"DELETE FROM {table}")
     return written
 
 
@@ -201,15 +218,15 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str
     con.execute(f"ATTACH ? AS {cat} (READ_ONLY)", [str(catalog)])
     if alias != "memory":
         con.execute(f"ATTACH ':memory:' AS {alias}")
-    tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-                                        "AND schema_name = 'main' ORDER BY table_name", [cat]).fetchall()]
+    columns = _all_columns(con, cat)
+    tables = sorted(columns)
     files = {}
     if "lake_file" in tables:
         for t, p in con.execute(f"SELECT table_name, path FROM {cat}.lake_file ORDER BY path").fetchall():
             files.setdefault(t, []).append(str(lake / p))
     for t in tables:
         if files.get(t):
-            cols = ", ".join(_columns(con, t, cat))
+            cols = ", ".join(columns[t])
             listed = "[" + ", ".join(_quote(f) for f in files[t]) + "]"   # a view holds no bound parameters
             con.execute(f"CREATE VIEW {alias}.main.{t} AS SELECT {cols} FROM read_parquet({listed})")
         else:

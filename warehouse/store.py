@@ -275,7 +275,6 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
         os.chmod(snapshots, 0o700)   # snapshots hold pseudonymized student rows: owner only
         killed = sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
-        out = snapshots / f".{os.getpid()}.out.tmp"
         tmp.unlink(missing_ok=True)
         con = None
         try:
@@ -287,6 +286,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
             con = duckdb.connect(str(tmp))
             os.chmod(tmp, 0o600)   # and so the snapshot it becomes: owner only
             create_schema(con)
+            lake.working_tables(con)
             con.execute("CREATE OR REPLACE TEMP TABLE lake_path AS SELECT ? AS lake", [str(lake.lake_dir(path))])
             if fresh:
                 open_partitions(con, EVERY)   # nothing to read: every partition is the writer's
@@ -306,19 +306,13 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
                 [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
             )
             lake.publish_partitions(con, lake.lake_dir(path), new_version)
+            con.execute("CHECKPOINT")
             real = holds_real_loads(con)
-            # The catalog published is a compact copy: the partition rows the writer read are gone.
-            out.unlink(missing_ok=True)
-            con.execute("ATTACH ? AS lake_out", [str(out)])
-            con.execute(f"COPY FROM DATABASE \"{con.execute('SELECT current_database()').fetchone()[0]}\" TO lake_out")
-            con.execute("DETACH lake_out")
             con.close()
-            os.chmod(out, 0o600)
-            with open(out, "rb+") as f:
+            with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             snapshot = snapshots / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{new_version}.duckdb"
-            os.replace(out, snapshot)
-            tmp.unlink(missing_ok=True)
+            os.replace(tmp, snapshot)
             if real:   # before the link: a published real snapshot always has its marker
                 _write_marker(path, snapshot)
             link = path.with_name(f".{path.name}.{os.getpid()}.link")
@@ -329,9 +323,8 @@ def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVE
         except BaseException as e:
             with contextlib.suppress(Exception):
                 con.close()
-            for p in (tmp, out):
-                p.unlink(missing_ok=True)
-                p.with_name(p.name + ".wal").unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             if isinstance(e, OSError | duckdb.IOException) and not isinstance(e, StoreError) and _disk_full(e):
                 raise StoreError(disk_message(e, "writing the new snapshot")) from e
             raise
