@@ -280,7 +280,8 @@ def measure(warehouse: Path, repeat: int, sessions: tuple[int, ...], with_browse
     for old in WORK.glob("*"):
         shutil.rmtree(old) if old.is_dir() else old.unlink()
     path = WORK / "warehouse.duckdb"
-    shutil.copyfile(os.path.realpath(warehouse), path)
+    from warehouse import store
+    store.copy_published(warehouse, path)
     env = {"LCC_WAREHOUSE": str(path)}
     with ws_support.server(ROOT / "dashboard.py", env, WORK / "server.log") as url:
         wc = warm_and_cold(url, path, repeat)

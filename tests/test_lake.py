@@ -150,3 +150,12 @@ def test_loads_through_the_real_loader_leave_no_raw_id_in_any_lake_file(tmp_path
     assert {c for _, _, c in parts} == {1}   # Testville's only: Otherton has no rows
     blobs = b"".join(f.read_bytes() for f in lake.lake_dir(path).rglob("*.parquet"))
     assert blobs and not [raw for raw in t.RAW_IDS if raw in blobs]
+
+
+def test_a_copy_of_the_published_version_answers_the_same_and_is_independent(wh, tmp_path):
+    copy = store.copy_published(wh, tmp_path / "copy" / "w.duckdb")
+    for t in ("card_event", "patron", "rollup_community_cells"):
+        assert rows(copy, t) == rows(wh, t)
+    add_login(copy, BETA, patron_of(copy, "b40"), dt.datetime(2016, 2, 9, 9))
+    assert count(copy, "SELECT count(*) FROM card_event WHERE community_id = 2") == \
+        count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2") + 1

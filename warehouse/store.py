@@ -386,6 +386,28 @@ def open_partitions(con: duckdb.DuckDBPyConnection, community_ids, since: dt.dat
     lake.open_partitions(con, folder, community_ids, since)
 
 
+def copy_published(source: Path, target: Path) -> Path:
+    """A new store at `target` holding the version published at `source`: its catalog as the one
+    snapshot, and the lake files it names (hard links where the disk allows: they never change)."""
+    source, target = Path(source), Path(target)
+    catalog = Path(os.path.realpath(source))
+    snapshots = snapshot_dir(target)
+    snapshots.mkdir(mode=0o700, parents=True, exist_ok=True)
+    snap = snapshots / catalog.name
+    shutil.copyfile(catalog, snap)
+    os.chmod(snap, 0o600)
+    for rel in lake.referenced(catalog):
+        dst = lake.lake_dir(target) / rel
+        dst.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.link(lake.lake_dir(source) / rel, dst)
+        except OSError:
+            shutil.copyfile(lake.lake_dir(source) / rel, dst)
+    target.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(snap, target.parent), target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     """python -m warehouse.store --restore: publish the newest snapshot with real data again."""
     import argparse
