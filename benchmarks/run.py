@@ -137,7 +137,8 @@ def _make_events(path: Path, rows: int, stem: str = "events", parquet_only: bool
     con = duckdb.connect()
     con.execute("SET threads = 2")
     from warehouse import lake
-    lake.attach(con, Path(os.path.realpath(path)), lake.lake_dir(path), "wh", views=False)
+    catalog = Path(os.path.realpath(path))
+    lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False)
     year, start, end = con.execute("SELECT label, greatest(start_date, end_date - $d + 1), end_date "
                                    "FROM wh.school_year ORDER BY start_date DESC LIMIT 1", {"d": BATCH_DAYS}).fetchone()
     ids = ", ".join(str(i) for i in INGEST_COMMUNITIES)
@@ -228,7 +229,7 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
     previous = None
     for kind in ("parquet", "csv"):
         t0 = time.perf_counter()
-        with store.publishing(path, communities=INGEST_COMMUNITIES) as con:
+        with store.publishing(path, communities=INGEST_COMMUNITIES, since=since) as con:
             bulk_settings(con)
             _flush(con)    # before the undo below, so that copy_s counts writing the whole copy
             undo_s = 0.0
@@ -395,7 +396,7 @@ def store_disk(path: Path) -> dict:
     beside = [p for p in path.parent.glob(path.name + "*")]
     used = sum(f.stat().st_size for p in beside for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
     catalog = Path(os.path.realpath(path))
-    folder = lake.lake_dir(path)
+    folder = lake.lake_of(catalog)
     data = catalog.stat().st_size + sum((folder / f).stat().st_size for f in lake.referenced(catalog))
     return {"store_disk_mb": round(used / 2**20, 1), "data_mb": round(data / 2**20, 1),
             "store_disk_ratio": round(used / data, 3)}

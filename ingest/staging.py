@@ -79,7 +79,8 @@ def open_staging(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
     if warehouse is not None and Path(warehouse).exists():
         # The published path is a symlink to a catalog snapshot; attach that snapshot itself (DuckDB
         # caches databases per path within a process), its lake files as views.
-        lake.attach(con, Path(os.path.realpath(warehouse)), lake.lake_dir(Path(warehouse)), "wh", views=False)
+        catalog = Path(os.path.realpath(warehouse))
+        lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False)
     else:
         con.execute("ATTACH ':memory:' AS wh")
         con.execute("USE wh")

@@ -79,7 +79,7 @@ TABLE_COUNTS_SQL = """
 SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables()
 WHERE database_name = 'lake_catalog' AND schema_name = 'main' AND table_name NOT IN (SELECT table_name FROM lake_file)
 UNION ALL
-SELECT table_name, sum(rows) FROM (
+SELECT table_name, CAST(sum(rows) AS BIGINT) FROM (
     SELECT table_name, school_year, community_id, any_value(rows) AS rows FROM lake_file GROUP BY ALL)
 GROUP BY table_name
 """

@@ -44,7 +44,7 @@ class Pair:
         self.inc = duckdb.connect(str(tmp / "inc.duckdb"))
         self.full = duckdb.connect(str(tmp / "full.duckdb"))
         for con in (self.inc, self.full):   # every row of the lake, in the copy's own tables
-            lake.open_partitions(con, lake.lake_dir(Path(source)), None)
+            lake.open_partitions(con, lake.lake_of(Path(os.path.realpath(source))), None)
 
     def both(self, sql: str, params=None) -> None:
         for con in (self.inc, self.full):

@@ -161,7 +161,7 @@ def assert_rollups_as_full(path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "full-copy.duckdb"
     shutil.copyfile(os.path.realpath(path), copy)
     full = duckdb.connect(str(copy))
-    lake.open_partitions(full, lake.lake_dir(path), None)
+    lake.open_partitions(full, lake.lake_of(Path(os.path.realpath(path))), None)
     published = store.open_readonly(path)
     try:
         rollups.refresh(full)

@@ -41,7 +41,17 @@ _COMMUNITY = {"student_roster": "(SELECT s.community_id FROM school s WHERE s.sc
 
 
 def lake_dir(path: Path) -> Path:
+    """The lake folder of a published warehouse path: `<name>.lake` beside it."""
     return path.with_name(path.name + ".lake")
+
+
+def lake_of(catalog: Path) -> Path:
+    """The lake folder whose files a catalog snapshot names: beside the snapshots folder that
+    holds it (`<name>.snapshots/` -> `<name>.lake/`), wherever a link to it was made."""
+    folder = catalog.parent
+    if folder.name.endswith(".snapshots"):
+        return folder.with_name(folder.name.removesuffix(".snapshots") + ".lake")
+    return lake_dir(catalog)
 
 
 def _partitions_sql(table: str) -> str:

@@ -176,7 +176,8 @@ def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     con.execute("SET threads = 2")
     con.execute("SET parquet_metadata_cache = true")
     try:
-        lake.attach(con, Path(os.path.realpath(path)), lake.lake_dir(path), "memory", views=True)
+        catalog = Path(os.path.realpath(path))
+        lake.attach(con, catalog, lake.lake_of(catalog), "memory", views=True)
     except BaseException:
         con.close()
         raise
@@ -400,9 +401,9 @@ def copy_published(source: Path, target: Path) -> Path:
         dst = lake.lake_dir(target) / rel
         dst.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            os.link(lake.lake_dir(source) / rel, dst)
+            os.link(lake.lake_of(catalog) / rel, dst)
         except OSError:
-            shutil.copyfile(lake.lake_dir(source) / rel, dst)
+            shutil.copyfile(lake.lake_of(catalog) / rel, dst)
     target.unlink(missing_ok=True)
     os.symlink(os.path.relpath(snap, target.parent), target)
     return target
