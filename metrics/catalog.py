@@ -31,6 +31,8 @@ FROM load_log l LEFT JOIN community c USING (community_id)
 WHERE $only IS NULL OR c.slug = $only
 ORDER BY l.load_id DESC
 """
+# DuckDB's catalog, not a table: on DuckDB only (a Spark warehouse has no duckdb_tables()).
+WAREHOUSE_META_SQL = "SELECT key, value FROM warehouse_meta"
 TABLES = ("community", "school", "branch", "enrollment", "patron", "student_roster", "card_event",
           "circulation", "circulation_monthly", "eresource_usage", "survey_response", "campaign",
           "load_log")
@@ -88,9 +90,9 @@ GROUP BY table_name
 def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows per warehouse table: the catalog's own tables (DuckDB keeps exact counts), and the
     lake's partitioned tables (each file's partition row count, in lake_file)."""
-    df = con.cursor().execute(TABLE_COUNTS_SQL).df()
+    df = run(con, TABLE_COUNTS_SQL, {})
     return df[df["table"].isin(TABLES)].sort_values("table").reset_index(drop=True)
 
 
 def warehouse_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.cursor().execute("SELECT key, value FROM warehouse_meta").fetchall())
+    return dict(run(con, WAREHOUSE_META_SQL, {}).itertuples(index=False, name=None))
