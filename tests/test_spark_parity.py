@@ -211,7 +211,7 @@ def test_random_warehouse_same_on_spark(random_pair):
     only = {name for name in metrics.__all__ if name not in split}
     only |= {f"{m}[{by}]" for m in ("activation_rate", "active_user_rate") for by in ("all", "school", "community")}
     only |= {f"{m}[{by}]" for m in ("circulation_by_month", "circulation_growth") for by in ("all", "community")}
-    assert check_parity(duck, spark, "2015-16", "beta-city", only=only, over_years=("school",)) >= 180
+    assert check_parity(duck, spark, "2015-16", "beta-city", only=only, over_years=("school",)) >= 170
 
 
 def test_disclosure_warehouse_same_on_spark(disclosure_pair):
