@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test demo chromium axe clean
+.PHONY: run test demo chromium axe java clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
 	  || echo "Could not install chromium: chart export and browser tests will be skipped."; }
 	@command -v pdftoppm >/dev/null 2>&1 || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null || true)
+
+# Debian's Java runtime: PySpark (the parity tests, tests/test_spark_parity.py) starts a JVM.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Debian's default-jre-headless (for the Spark parity tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	  || echo "Could not install Java: the Spark parity tests will be skipped."; }
 
 # axe-core (npm, pinned in package.json / package-lock.json): the browser test injects it to
 # check every page against WCAG 2.1 A and AA. Installed once into node_modules/, never fetched at run time.
@@ -36,7 +43,7 @@ demo: $(VENV)/installed
 run: $(VENV)/installed chromium demo
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
-test: $(VENV)/installed chromium axe
+test: $(VENV)/installed chromium axe java
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 clean:

@@ -59,8 +59,8 @@ DEMO_BUILD_S = 60.0
 def phase_build(path: Path, scale: float) -> dict:
     from warehouse import demo
     demo.build(path, scale=scale)
-    import duckdb
-    con = duckdb.connect(str(path), read_only=True)
+    from warehouse import store
+    con = store.open_readonly(path)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("card_event", "circulation", "patron", "student_roster", "rollup_people_year",
                         "rollup_circulation_month", "rollup_activation_week", "rollup_first_activity")}
@@ -136,7 +136,9 @@ def _make_events(path: Path, rows: int, stem: str = "events", parquet_only: bool
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads = 2")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    from warehouse import lake
+    catalog = Path(os.path.realpath(path))
+    lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False)
     year, start, end = con.execute("SELECT label, greatest(start_date, end_date - $d + 1), end_date "
                                    "FROM wh.school_year ORDER BY start_date DESC LIMIT 1", {"d": BATCH_DAYS}).fetchone()
     ids = ", ".join(str(i) for i in INGEST_COMMUNITIES)
@@ -227,7 +229,9 @@ def phase_ingest(path: Path, rows: int, sweep: tuple[int, ...] = (), verify: boo
     previous = None
     for kind in ("parquet", "csv"):
         t0 = time.perf_counter()
-        with store.publishing(path) as con:
+        # Every partition of those communities is opened (untimed), so that the full refresh below
+        # is compared with the append over complete tables.
+        with store.publishing(path, communities=INGEST_COMMUNITIES) as con:
             bulk_settings(con)
             _flush(con)    # before the undo below, so that copy_s counts writing the whole copy
             undo_s = 0.0
@@ -304,7 +308,7 @@ def _sweep(path: Path, sizes: tuple[int, ...]) -> list[dict]:
     for n in sizes:
         files, _ = _make_events(path, n, stem=f"sweep-{n}", parquet_only=True)
         try:
-            with store.publishing(path) as con:
+            with store.publishing(path, communities=INGEST_COMMUNITIES) as con:
                 bulk_settings(con)
                 _flush(con)
                 out.append(_timed_load(con, "parquet", files["parquet"]))
@@ -349,7 +353,7 @@ def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
     os.environ["LCC_SECRET_FILE"] = str(key)
     import duckdb
     n = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(files["loader_parquet"])]).fetchone()[0]
-    out = {}
+    out = {"small": _small_load(path, files["loader_csv"])}
     for kind in ("parquet", "csv"):
         f = files[f"loader_{kind}"]
         t0 = time.perf_counter()
@@ -363,6 +367,41 @@ def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
         out[kind] = {"rows": n, "seconds": seconds, "rows_per_s": n / seconds, "status": statuses,
                      "committed": getattr(report, "committed", None)}
     return out
+
+
+SMALL_ROWS = 100
+LOADER_PARQUET_ROWS_S, LOADER_CSV_ROWS_S = 500_000, 350_000   # issue 19, at 100M events
+
+
+def _small_load(path: Path, activity_csv: Path) -> dict:
+    """A 100-row card activity file through the real loader, end to end (validation,
+    pseudonymization, rollups, publish): what publishing costs when the batch is tiny. The rows
+    are the first of the loader's file, a second earlier, so they are new events."""
+    import duckdb
+
+    from ingest import load
+    small = WORK / "activity-small.csv"
+    duckdb.connect().execute(f"""COPY (SELECT patron_id, timestamp - INTERVAL 1 SECOND AS timestamp, event, channel
+                                       FROM read_csv(?) LIMIT {SMALL_ROWS}) TO '{small}' (FORMAT csv, HEADER)""",
+                             [str(activity_csv)])
+    t0 = time.perf_counter()
+    report = load.load_files([small], community=COMMUNITY, source="card_activity", path=path)
+    seconds = time.perf_counter() - t0
+    small.unlink()
+    return {"rows": SMALL_ROWS, "seconds": seconds, "committed": getattr(report, "committed", None)}
+
+
+def store_disk(path: Path) -> dict:
+    """Disk the store uses (every kept catalog and lake file, and whatever else lies beside the
+    warehouse) against the size of the data: the published catalog and the lake files it names."""
+    from warehouse import lake
+    beside = [p for p in path.parent.glob(path.name + "*")]
+    used = sum(f.stat().st_size for p in beside for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    catalog = Path(os.path.realpath(path))
+    folder = lake.lake_of(catalog)
+    data = catalog.stat().st_size + sum((folder / f).stat().st_size for f in lake.referenced(catalog))
+    return {"store_disk_mb": round(used / 2**20, 1), "data_mb": round(data / 2**20, 1),
+            "store_disk_ratio": round(used / data, 3)}
 
 
 PHASES = {"build": lambda a: phase_build(a.path, a.scale),
@@ -411,7 +450,7 @@ def measure(size: str, args: argparse.Namespace) -> dict:
         # A build that DuckDB failed once (see warehouse.demo.build) counts its successful try.
         "build_s": round(build_s if built.get("tries", 1) == 1 else sum(built["step_s"].values()), 1),
         "build_tries": built.get("tries", 1), "build_steps_s": built["step_s"], "build_peak_rss_mb": round(build_rss),
-        "file_mb": round(path.stat().st_size / 2**20, 1), "year": YEAR, "repeat": args.repeat,
+        **{f"built_{k}": v for k, v in store_disk(path).items()}, "year": YEAR, "repeat": args.repeat,
         "raw_repeat": raw_repeat,
     }
     print(f"[{size}] {result['events']:,} events, built in {build_s:.1f} s; pages x{args.repeat} ...", flush=True)
@@ -433,6 +472,12 @@ def measure(size: str, args: argparse.Namespace) -> dict:
         result["ingest_parquet_rows_per_s"] = round(ingest["parquet"]["rows_per_s"])
         result["ingest_csv_rows_per_s"] = round(ingest["csv"]["rows_per_s"])
         result["ingest_rows_per_s"] = result["ingest_parquet_rows_per_s"]
+        loader = ingest.get("loader", {})
+        result["small_load_s"] = round(loader.get("small", {}).get("seconds", float("nan")), 3)
+        for kind in ("parquet", "csv"):
+            if "rows_per_s" in loader.get(kind, {}):
+                result[f"loader_{kind}_rows_per_s"] = round(loader[kind]["rows_per_s"])
+    result.update(store_disk(path))   # after the loads: every version the store keeps
     if not args.keep:
         # The warehouse, its lock, WAL and whatever the loader keeps beside it, and the event files.
         for f in [*WORK.glob(f"warehouse-{size}.duckdb*"), *WORK.glob("*.parquet"), *WORK.glob("*.csv"),
@@ -516,7 +561,7 @@ def report(results: dict) -> str:
                   + (" (second try: DuckDB failed the first with an internal error)" if r.get("build_tries", 1) > 1
                      else "") + " | "
                   + (f"< {DEMO_BUILD_S:.0f} s: {_mark(r['build_s'] < DEMO_BUILD_S)} |" if size == "10M" else "– |"),
-                  f"| warehouse file | {r['file_mb']:,.0f} MB | – |",
+                  f"| store on disk after the build (catalog and lake) | {r.get('built_store_disk_mb', r.get('file_mb', 0)):,.0f} MB | – |",
                   f"| peak memory, dashboard process | {r['peak_rss_mb']:,} MB | < 2048 MB: "
                   f"{_mark(r['peak_rss_mb'] < PEAK_RSS_MB)} |",
                   f"| peak memory, raw-event process | {r['raw_peak_rss_mb']:,} MB | – |",
@@ -552,6 +597,18 @@ def report(results: dict) -> str:
                                  f"status {', '.join(k['status'])}) | – |")
                 elif k:
                     lines.append(f"| real loader (`ingest.load`, {kind}) | not measured: {k.get('error')} | – |")
+            if "small_load_s" in r:
+                lines.append(f"| {SMALL_ROWS}-row card activity file through the real loader, end to end | "
+                             f"{r['small_load_s']:.2f} s | < 1 s: {_mark(r['small_load_s'] < 1)} |")
+            for kind, target in (("parquet", LOADER_PARQUET_ROWS_S), ("csv", LOADER_CSV_ROWS_S)):
+                if f"loader_{kind}_rows_per_s" in r:
+                    lines.append(f"| real loader, {kind} (issue 19 target at 100M) | "
+                                 f"{r[f'loader_{kind}_rows_per_s']:,} rows/s | >= {target:,}: "
+                                 f"{_mark(r[f'loader_{kind}_rows_per_s'] >= target)} |")
+        if "store_disk_ratio" in r:
+            lines.append(f"| store on disk after the loads, against its data | {r['store_disk_mb']:,.0f} MB for "
+                         f"{r['data_mb']:,.0f} MB: {r['store_disk_ratio']:.2f}x | <= 1.3x: "
+                         f"{_mark(r['store_disk_ratio'] <= 1.3)} |")
         lines += ["", "| page | scope | median ms | p95 ms | raw median ms | speedup | median < 100 | p95 < 250 "
                   "| >= 10x |", "|---|---|---:|---:|---:|---:|---|---|---|"]
         for page, p in r["pages"].items():

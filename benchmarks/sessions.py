@@ -94,7 +94,7 @@ OTHER = "denver"   # the community a load goes to while Charlotte Mecklenburg's 
 def publish_everything(path: Path) -> None:
     """A new version of every figure: what a rebuild or a load touching every community does."""
     from warehouse import store
-    with store.publishing(path) as con:
+    with store.publishing(path, communities=()) as con:
         if hasattr(store, "changed"):
             store.changed(con, None)   # everything (the default of a publish that says nothing)
 
@@ -104,7 +104,7 @@ def publish_other(path: Path) -> None:
     only (as ingest.annotations.add_campaign says; without its load log entry, which would mark
     the demo warehouse as holding real data and put the pages behind the sign-in)."""
     from warehouse import store
-    with store.publishing(path) as con:
+    with store.publishing(path, communities=()) as con:
         cid = con.execute("SELECT community_id FROM community WHERE slug = ?", [OTHER]).fetchone()[0]
         con.execute("INSERT INTO campaign SELECT coalesce(max(campaign_id), 0) + 1, ?, DATE '2016-03-01', NULL, "
                     "'Benchmark campaign', 'campaign' FROM campaign", [cid])
@@ -280,7 +280,8 @@ def measure(warehouse: Path, repeat: int, sessions: tuple[int, ...], with_browse
     for old in WORK.glob("*"):
         shutil.rmtree(old) if old.is_dir() else old.unlink()
     path = WORK / "warehouse.duckdb"
-    shutil.copyfile(os.path.realpath(warehouse), path)
+    from warehouse import store
+    store.copy_published(warehouse, path)
     env = {"LCC_WAREHOUSE": str(path)}
     with ws_support.server(ROOT / "dashboard.py", env, WORK / "server.log") as url:
         wc = warm_and_cold(url, path, repeat)

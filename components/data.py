@@ -88,7 +88,7 @@ def _unavailable(path, error: BaseException) -> None:
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (~30 s), but
+    """Build the demo warehouse, with a progress bar, when no warehouse exists yet (one to three minutes), but
     only where no real data was ever published: there a missing file is a plain refusal, shown
     before sign-in, and nothing is built."""
     global _swept
@@ -103,7 +103,7 @@ def ensure_warehouse() -> None:
     with _build_lock:  # two sessions arriving together build it once
         if path.exists():
             return
-        with st.status("No warehouse yet: building the demo warehouse (about 30 seconds)…",
+        with st.status("No warehouse yet: building the demo warehouse (one to three minutes)…",
                        expanded=True) as status:
             bar = st.progress(0.0, text="Starting")
 

@@ -92,7 +92,7 @@ def add_campaign(community: str | None, start_date, title: str, *, end_date=None
     end = None if end_date in (None, "") else _date(end_date, "end date")
     if end is not None and end < start:
         raise EntryError(f"The end date {end:%Y-%m-%d} is before the start date {start:%Y-%m-%d}.")
-    with store.publishing(Path(path or store.warehouse_path())) as con:
+    with store.publishing(Path(path or store.warehouse_path()), communities=()) as con:
         community_id = _community_id(con, community)
         campaign_id = con.execute("SELECT coalesce(max(campaign_id), 0) + 1 FROM campaign").fetchone()[0]
         con.execute("INSERT INTO campaign VALUES (?, ?, ?, ?, ?, ?)",
@@ -125,7 +125,7 @@ def add_target(community: str, school_year: str, metric: str, value: float, *,
                          "and 1 (0.85 for 85 %).")
     if value < 0:
         raise EntryError(f"A target {label.lower()} cannot be negative (found {value:g}).")
-    with store.publishing(Path(path or store.warehouse_path())) as con:
+    with store.publishing(Path(path or store.warehouse_path()), communities=()) as con:
         community_id = _community_id(con, community)
         con.execute("INSERT OR REPLACE INTO target VALUES (?, ?, ?, ?)", [community_id, school_year, metric, value])
         load_id = _log(con, "target", f"target: {metric} {school_year} = {value:g}", community_id, loaded_by)

@@ -208,7 +208,14 @@ def _loaded_before(con, sha, community_id):
 
 
 def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files) -> LoadReport:
-    with store.publishing(path) as con:
+    named = [staged.community_ids for _, staged, _ in staged_all]
+    # Files of named communities read and change those communities' lake partitions only.
+    opened = store.EVERY if any(not ids or None in ids for ids in named) else set().union(*named)
+    # Dated files read those communities' events from the earliest file's school year on
+    # (the rollup steps open more should they need it).
+    starts = [writer.day(staged.period[0]) if staged.period else None for _, staged, _ in staged_all]
+    since = None if None in starts else min(starts)
+    with store.publishing(path, communities=opened, since=since) as con:
         if store.version(con) != seen_version:
             raise _Stale()
         touched: set[int] = set()
@@ -268,10 +275,12 @@ def scrub_quarantine(con: duckdb.DuckDBPyConnection) -> int:
 def undo(load_id: int, *, path: str | Path | None = None) -> str:
     """Remove a load's rows, mark it 'undone' and bring the rollups up to date."""
     path = Path(path or store.warehouse_path())
-    with store.publishing(path) as con:
-        row = con.execute("SELECT source, status FROM load_log WHERE load_id = ?", [load_id]).fetchone()
+    with store.publishing(path, communities=()) as con:
+        row = con.execute("SELECT source, status, community_id FROM load_log WHERE load_id = ?", [load_id]).fetchone()
         if row and row[0] in annotations.SOURCES and row[1] == "loaded":  # entered on the page, not a file
             return annotations.undo_entry(con, load_id, row[0])
+        start = con.execute("SELECT period_start FROM load_scope WHERE load_id = ?", [load_id]).fetchone()
+        store.open_partitions(con, store.EVERY if not row or row[2] is None else [row[2]], start[0] if start else None)
         message, community_ids, since = writer.undo(con, load_id)
         rollups.refresh(con, community_ids, since=since)
         if community_ids and None not in community_ids:
@@ -295,7 +304,8 @@ def load_log(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0] > 0
+    return con.execute("SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() UNION ALL "
+                       "SELECT view_name FROM duckdb_views()) WHERE name = ?", [table]).fetchone()[0] > 0
 
 
 def quarantined(load_id: int, path: str | Path | None = None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from ingest import checks
 from ingest.layouts import Layout
 from ingest.problems import ID_LIKE_SQL, WITHHELD, Problem, ValidationError, errors, redact_text
 from ingest.reading import read_source
-from warehouse import pseudonymize, store
+from warehouse import lake, pseudonymize, store
 
 
 @dataclass
@@ -77,9 +77,10 @@ def open_staging(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET threads = 2")
     if warehouse is not None and Path(warehouse).exists():
-        # The published path is a symlink to a snapshot; attach the snapshot itself (DuckDB caches
-        # databases per path within a process).
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [os.path.realpath(warehouse)])
+        # The published path is a symlink to a catalog snapshot; attach that snapshot itself (DuckDB
+        # caches databases per path within a process), its lake files as views.
+        catalog = Path(os.path.realpath(warehouse))
+        lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False)
     else:
         con.execute("ATTACH ':memory:' AS wh")
         con.execute("USE wh")
@@ -89,7 +90,9 @@ def open_staging(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = ?",
+    # wh holds views of the published catalog's tables and lake files (warehouse/lake.attach)
+    return con.execute("SELECT count(*) FROM (SELECT table_name AS name, database_name FROM duckdb_tables() UNION ALL "
+                       "SELECT view_name, database_name FROM duckdb_views()) WHERE database_name = 'wh' AND name = ?",
                        [name]).fetchone()[0] > 0
 
 

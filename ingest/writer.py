@@ -81,7 +81,7 @@ def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> tuple[dt.d
     deleted = 0
     if earlier and staged.period and staged.period[0] is not None:
         # Every row deleted here is dated within the new file's period.
-        start = _day(staged.period[0])
+        start = day(staged.period[0])
         since = start if since is None else min(since, start)
         match = " AND ".join(f"t.{c} = n.{c}" for c in partition)
         deleted = con.execute(f"""
@@ -93,10 +93,10 @@ def _events(con, staged: Staged, load_id: int, earlier: list[int]) -> tuple[dt.d
                     {"ids": earlier, "c": next(iter(staged.community_ids)), "start": staged.period[0],
                      "end": staged.period[1], "p": p}).fetchone()[0]
     _insert(con, table, staged, load_id)
-    return _day(since), deleted
+    return day(since), deleted
 
 
-def _day(value) -> dt.date | None:
+def day(value) -> dt.date | None:
     """A date from what a reader put in Staged.period (a date, a timestamp or an ISO string)."""
     if value is None:
         return None

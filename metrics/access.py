@@ -68,7 +68,9 @@ def check(con: duckdb.DuckDBPyConnection, scope: Scope, names: bool = False) -> 
     if names:
         raise AccessDenied(f"figures for each community or school of {whole} are for program staff; "
                            f"{viewer.user!r} sees other communities only in cohort aggregates")
-    n = con.cursor().execute(COMMUNITIES_IN_SCOPE_SQL, {"cohort": scope.cohort}).fetchone()[0]
+    from metrics.scope import run   # scope.py imports this module
+
+    n = int(run(con, COMMUNITIES_IN_SCOPE_SQL, {"cohort": scope.cohort}).iloc[0, 0])
     if n < MIN_COMMUNITIES:
         raise AccessDenied(f"{whole} has {n} communities; an aggregate of fewer than {MIN_COMMUNITIES} "
                            f"is shown to program staff only")
@@ -101,7 +103,9 @@ def reachable(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> Reach:
     communities, and the whole program only when it gives no smaller group away: the program
     minus the cohorts shown is the communities of the small cohorts, none or at least
     MIN_COMMUNITIES of them."""
-    rows = con.cursor().execute(REACHABLE_SQL).fetchall()
+    from metrics.scope import run
+
+    rows = [(slug, int(cohort)) for slug, cohort in run(con, REACHABLE_SQL, {}).itertuples(index=False, name=None)]
     sizes: dict[int, int] = {}
     for _slug, cohort in rows:
         sizes[cohort] = sizes.get(cohort, 0) + 1

@@ -137,7 +137,7 @@ WITH weekly AS (
 ), points AS (
     SELECT c.community_id, c.slug, c.name, c.cohort, m.months,
            CAST(c.launch_date + to_months(CAST(m.months AS INTEGER)) AS DATE) AS at
-    FROM community c CROSS JOIN (SELECT range AS months FROM range(0, 37)) m
+    FROM community c CROSS JOIN (SELECT unnest(range(0, 37)) AS months) m  -- a list, not a table function: portable
     WHERE c.launch_date IS NOT NULL AND {COMMUNITY_FILTER}
 ), located AS (
     SELECT p.*, y.label AS school_year FROM points p

@@ -31,6 +31,8 @@ FROM load_log l LEFT JOIN community c USING (community_id)
 WHERE $only IS NULL OR c.slug = $only
 ORDER BY l.load_id DESC
 """
+# DuckDB's catalog, not a table: on DuckDB only (a Spark warehouse has no duckdb_tables()).
+WAREHOUSE_META_SQL = "SELECT key, value FROM warehouse_meta"
 TABLES = ("community", "school", "branch", "enrollment", "patron", "student_roster", "card_event",
           "circulation", "circulation_monthly", "eresource_usage", "survey_response", "campaign",
           "load_log")
@@ -75,13 +77,22 @@ def load_log(con: duckdb.DuckDBPyConnection, viewer: Viewer = PROGRAM) -> pd.Dat
     return run(con, LOAD_LOG_SQL, {"only": _only(viewer)})
 
 
+TABLE_COUNTS_SQL = """
+SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables()
+WHERE database_name = 'lake_catalog' AND schema_name = 'main' AND table_name NOT IN (SELECT table_name FROM lake_file)
+UNION ALL
+SELECT table_name, CAST(sum(rows) AS BIGINT) FROM (
+    SELECT table_name, school_year, community_id, any_value(rows) AS rows FROM lake_file GROUP BY ALL)
+GROUP BY table_name
+"""
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rows per warehouse table (DuckDB keeps exact counts in its catalog)."""
-    df = con.cursor().execute(
-        "SELECT table_name AS table, estimated_size AS rows FROM duckdb_tables() WHERE schema_name = 'main'"
-    ).df()
+    """Rows per warehouse table: the catalog's own tables (DuckDB keeps exact counts), and the
+    lake's partitioned tables (each file's partition row count, in lake_file)."""
+    df = run(con, TABLE_COUNTS_SQL, {})
     return df[df["table"].isin(TABLES)].sort_values("table").reset_index(drop=True)
 
 
 def warehouse_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.cursor().execute("SELECT key, value FROM warehouse_meta").fetchall())
+    return dict(run(con, WAREHOUSE_META_SQL, {}).itertuples(index=False, name=None))

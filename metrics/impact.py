@@ -39,6 +39,8 @@ MIN_STUDENTS = 10       # a school estimate on fewer students is not shown
 PLACEBO_DRAWS = 199
 Z = 1.959963984540054
 
+# The months of each school year: its first day plus 0, 1, ... months up to its last day (offsets
+# joined in, not a generated range inside a cast, so the query renders for Spark too).
 # The community-month panel: every community and month of a school year with enrolled students,
 # with the month's new activations and active users (0 when the rollup has no row).
 IMPACT_PANEL_SQL = """
@@ -46,10 +48,9 @@ WITH years AS (
     SELECT community_id, school_year, sum(enrolled) AS enrolled
     FROM rollup_community_cells GROUP BY ALL HAVING sum(enrolled) > 0
 ), months AS (
-    SELECT label AS school_year,
-           CAST(unnest(range(CAST(start_date AS TIMESTAMP), CAST(end_date AS TIMESTAMP) + INTERVAL 1 DAY,
-                             INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM school_year
+    SELECT y.label AS school_year, CAST(y.start_date + to_months(CAST(k.k AS INTEGER)) AS DATE) AS month
+    FROM school_year y CROSS JOIN (SELECT unnest(range(0, 24)) AS k) k
+    WHERE y.start_date + to_months(CAST(k.k AS INTEGER)) <= y.end_date
 ), counts AS (
     SELECT community_id, month, sum(new_activations) AS new_activations, sum(active_users) AS active_users
     FROM rollup_student_month GROUP BY ALL
@@ -70,10 +71,9 @@ WITH years AS (
     SELECT community_id, school_id, school_year, sum(enrolled) AS enrolled
     FROM rollup_student_cells WHERE school_id = $school_id GROUP BY ALL
 ), months AS (
-    SELECT label AS school_year,
-           CAST(unnest(range(CAST(start_date AS TIMESTAMP), CAST(end_date AS TIMESTAMP) + INTERVAL 1 DAY,
-                             INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM school_year
+    SELECT y.label AS school_year, CAST(y.start_date + to_months(CAST(k.k AS INTEGER)) AS DATE) AS month
+    FROM school_year y CROSS JOIN (SELECT unnest(range(0, 24)) AS k) k
+    WHERE y.start_date + to_months(CAST(k.k AS INTEGER)) <= y.end_date
 )
 SELECT y.community_id, y.school_id, m.month, y.enrolled,
        coalesce(k.new_activations, 0) AS new_activations, coalesce(k.active_users, 0) AS active_users

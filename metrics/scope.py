@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, replace
 import duckdb
 import pandas as pd
 
+from metrics import dialect
 from metrics.access import PROGRAM, Viewer
 
 # The scope as a filter on any view that carries slug and cohort ...
@@ -84,7 +85,12 @@ class Scope:
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
-    """Run one metric query on its own cursor (connections are shared between threads),
-    binding only the parameters the query names."""
-    names = set(re.findall(r"\$(\w+)", sql))
-    return con.cursor().execute(sql, {k: v for k, v in params.items() if k in names}).df()
+    """Run one metric query, binding only the parameters the query names. On DuckDB (the
+    dashboard) the text as written, on its own cursor (connections are shared between threads);
+    on another engine (warehouse.spark), the query rendered for it (metrics.dialect), whose
+    `frame` gives the same columns and dtypes as DuckDB's .df()."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        names = dialect.names(sql)
+        return con.cursor().execute(sql, {k: v for k, v in params.items() if k in names}).df()
+    query = dialect.render(sql, con.engine)
+    return con.frame(query.text, {k: v for k, v in params.items() if k in query.params})

@@ -20,7 +20,9 @@ WITH counts AS (
       AND ($wave IS NULL OR r.wave = $wave)
     GROUP BY r.wave, r.question_id
 ), shares AS (
-    SELECT *, CAST(yes AS DOUBLE) / nullif(n, 0) AS p, CAST(n AS DOUBLE) AS nn FROM counts
+    -- nn is missing, not 0, when nobody answered: no division by zero on any engine (DuckDB
+    -- gives inf, Spark an error), and p is missing then anyway, so the interval is too
+    SELECT *, CAST(yes AS DOUBLE) / nullif(n, 0) AS p, CAST(nullif(n, 0) AS DOUBLE) AS nn FROM counts
 )
 SELECT wave, question_id, question, yes, n, p AS share_yes,
        (p + $z * $z / (2 * nn) - $z * sqrt(p * (1 - p) / nn + $z * $z / (4 * nn * nn))) / (1 + $z * $z / nn) AS ci_low,

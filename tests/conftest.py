@@ -98,6 +98,4 @@ def wh(base, tmp_path, monkeypatch):
     """A private copy of the module's `base` warehouse (a (path, key) pair), with its key."""
     source, key = base
     monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    path = tmp_path / "wh.duckdb"
-    path.write_bytes(source.read_bytes())
-    return path
+    return store.copy_published(source, tmp_path / "wh.duckdb")

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse import rollups, rollups_append
+from warehouse import lake, rollups, rollups_append
 
 T = dt.datetime
 D = dt.date
@@ -43,6 +43,8 @@ class Pair:
         shutil.copyfile(os.path.realpath(source), tmp / "full.duckdb")
         self.inc = duckdb.connect(str(tmp / "inc.duckdb"))
         self.full = duckdb.connect(str(tmp / "full.duckdb"))
+        for con in (self.inc, self.full):   # every row of the lake, in the copy's own tables
+            lake.open_partitions(con, lake.lake_of(Path(os.path.realpath(source))), None)
 
     def both(self, sql: str, params=None) -> None:
         for con in (self.inc, self.full):

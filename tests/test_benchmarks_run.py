@@ -6,14 +6,14 @@ from __future__ import annotations
 import duckdb
 
 from benchmarks import run
-from warehouse import demo
+from warehouse import demo, store
 
 
 def test_ingest_phase_records_every_figure_and_publishes_only_the_main_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "WORK", tmp_path)
     monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "demo.key"))   # the loader step sets it: restored after
     path = demo.build(tmp_path / "warehouse.duckdb", scale=0.02)
-    before = duckdb.connect(str(path), read_only=True).execute("SELECT count(*) FROM card_event").fetchone()[0]
+    before = store.open_readonly(path).execute("SELECT count(*) FROM card_event").fetchone()[0]
 
     out = run.phase_ingest(path, 20_000, sweep=(5_000,))
 
@@ -24,11 +24,12 @@ def test_ingest_phase_records_every_figure_and_publishes_only_the_main_batches(t
         assert 0 < k["distinct_cards"] <= 20_000
         assert k["rows_per_s"] > 0 and k["rows_per_s_with_publish"] > 0
     assert out["loader"]["parquet"]["committed"] and out["loader"]["csv"]["committed"]
-    con = duckdb.connect(str(path), read_only=True)
+    con = store.open_readonly(path)
     # Published: the CSV batch (the Parquet one was taken out before it) and the loader's two
     # loads of the same card activity (the second replaces the first); never the sweep's batch.
     added = con.execute("SELECT count(*) FROM card_event").fetchone()[0] - before
-    assert added == 20_000 + out["loader"]["parquet"]["rows"]
+    assert out["loader"]["small"]["committed"] and out["loader"]["small"]["seconds"] > 0
+    assert added == 20_000 + out["loader"]["parquet"]["rows"]   # the small load's rows too: replaced
     assert con.execute("SELECT count(*) FROM card_event WHERE load_id = ?",
                        [out["csv"]["load_id"]]).fetchone()[0] == 20_000
 

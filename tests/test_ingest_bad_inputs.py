@@ -8,6 +8,7 @@ import pytest
 
 from ingest.load import load_files
 from tests.test_ingest_load import CARDS, SCHOOLS, checksum, make_warehouse, query, write
+from warehouse import store
 
 COUNTER_BAD = Path(__file__).parent / "fixtures" / "counter_r5" / "bad"
 ENROLL = "school,grade,school_year,students\nAlpha Elementary,3,2015-16,40\nAlpha Elementary,4,2015-16,30\n"
@@ -77,8 +78,7 @@ def test_bad_file_is_rejected_with_a_clear_error_and_nothing_changes(base, tmp_p
                                                                      expected):
     source, key = base
     monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    wh = tmp_path / "wh.duckdb"
-    wh.write_bytes(source.read_bytes())
+    wh = store.copy_published(source, tmp_path / "wh.duckdb")
     before = checksum(wh)
     path = tmp_path / name
     path.write_bytes(data)
@@ -98,8 +98,7 @@ def test_bad_file_is_rejected_with_a_clear_error_and_nothing_changes(base, tmp_p
 def test_a_windows_1252_file_loads_with_its_accents(base, tmp_path, monkeypatch):
     source, key = base
     monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    wh = tmp_path / "wh.duckdb"
-    wh.write_bytes(source.read_bytes())
+    wh = store.copy_published(source, tmp_path / "wh.duckdb")
     text = "School;Grade Low;Grade High\r\nÉcole Montréal – Nord;K;5\r\n"  # the en dash is cp1252-only
     report = load_files([write(tmp_path, "s.csv", text, "cp1252")], community="testville", source="schools", path=wh)
     assert report.committed
@@ -110,8 +109,7 @@ def test_a_windows_1252_file_loads_with_its_accents(base, tmp_path, monkeypatch)
 def test_a_bom_and_crlf_file_loads(base, tmp_path, monkeypatch):
     source, key = base
     monkeypatch.setenv("LCC_SECRET_FILE", str(key))
-    wh = tmp_path / "wh.duckdb"
-    wh.write_bytes(source.read_bytes())
+    wh = store.copy_published(source, tmp_path / "wh.duckdb")
     data = b"\xef\xbb\xbf" + ENROLL.replace("\n", "\r\n").encode()
     path = tmp_path / "e.csv"
     path.write_bytes(data)

@@ -49,8 +49,7 @@ def big(tmp_path_factory):
 
 def test_a_load_killed_half_way_leaves_the_warehouse_unchanged_and_readable(big, tmp_path):
     source, d = big
-    wh = tmp_path / "wh.duckdb"
-    wh.write_bytes(source.read_bytes())
+    wh = store.copy_published(source, tmp_path / "wh.duckdb")
     before = checksum(wh)
     code = ("import sys; from ingest.load import load_files; "
             "load_files([sys.argv[1]], community='testville', source='card_activity', path=sys.argv[2])")
@@ -75,8 +74,7 @@ def test_a_load_killed_half_way_leaves_the_warehouse_unchanged_and_readable(big,
 
 def test_readers_keep_answering_during_a_load_and_then_see_the_new_rows(big, tmp_path):
     source, d = big
-    wh = tmp_path / "wh.duckdb"
-    wh.write_bytes(source.read_bytes())
+    wh = store.copy_published(source, tmp_path / "wh.duckdb")
     seen, failures, done = [], [], threading.Event()
 
     def read_loop():

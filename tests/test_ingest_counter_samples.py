@@ -11,6 +11,7 @@ from ingest.counter import read_counter_report
 from ingest.load import load_files
 from tests.test_counter import SAMPLE_IDS, SAMPLES, tabular_totals
 from tests.test_ingest_load import make_warehouse, query
+from warehouse import store
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def empty_wh(tmp_path_factory):
 def wh(empty_wh, tmp_path, monkeypatch):
     monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "key"))
     path = tmp_path / "wh.duckdb"
-    path.write_bytes(empty_wh.read_bytes())
+    store.copy_published(empty_wh, path)
     return path
 
 

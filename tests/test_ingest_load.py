@@ -50,7 +50,7 @@ def write(directory: Path, name: str, text: str, encoding: str = "utf-8") -> Pat
 
 def checksum(path: Path) -> str:
     """A digest of every table's rows in a fixed order: equal means the content did not change."""
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    con = store.open_readonly(path)
     try:
         digest = hashlib.sha256()
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
@@ -65,7 +65,7 @@ def checksum(path: Path) -> str:
 
 
 def query(path: Path, sql: str, params=None):
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    con = store.open_readonly(path)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

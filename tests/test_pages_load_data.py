@@ -57,7 +57,7 @@ def upload(name: str, text: str):
 
 
 def rows(path: Path, sql: str):
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    con = store.open_readonly(path)
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -19,7 +19,7 @@ import duckdb
 from tests.rollup_support import (CARD_EVENT, CIRCULATION, D, T, Pair, assert_same_rollups,
                                   edge_cards, first_use, latest_year_batch)
 from tests.small_warehouse import build as build_small
-from warehouse import rollups, rollups_append
+from warehouse import lake, rollups, rollups_append, store
 
 def test_a_fresh_warehouse_refreshed_since_any_date_is_unchanged(pair):
     for since in (D(2014, 7, 1), D(2015, 12, 31), D(2016, 6, 30), D(2016, 7, 1), D(2019, 1, 1)):
@@ -161,7 +161,8 @@ def assert_rollups_as_full(path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "full-copy.duckdb"
     shutil.copyfile(os.path.realpath(path), copy)
     full = duckdb.connect(str(copy))
-    published = duckdb.connect(os.path.realpath(path), read_only=True)
+    lake.open_partitions(full, lake.lake_of(Path(os.path.realpath(path))), None)
+    published = store.open_readonly(path)
     try:
         rollups.refresh(full)
         assert_same_rollups(published, full)

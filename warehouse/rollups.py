@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from warehouse import store
+from warehouse import lake, store
 
 ROLLUP_TABLES = (
     "rollup_first_activity",
@@ -362,6 +362,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     - eresource_month: entirely, for those communities (it is small), because the report type
       picked per platform and metric is chosen over all months.
     """
+    lake.ensure_open(con, community_ids, _as_date(since) if since is not None else None)
     if community_ids is None:
         con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope AS SELECT community_id FROM community")
     else:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from warehouse import rollups
+from warehouse import lake, rollups
 from warehouse.rollups import (CIRCULATION_YEAR, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, SCHOOL_YEAR_OF,
                                STUDENT_CELLS, USES_PER_YEAR, YEAR_TABLES, YEARS, card_year_kept, year_start)
 
@@ -209,6 +209,7 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
             UNION ALL SELECT community_id, event_time FROM circulation WHERE {BATCH})""", batch).fetchall()[0]
     if not communities:
         return
+    lake.ensure_open(con, communities, first)
     if not card_year_kept(con):
         rollups.refresh(con, communities, since=first)
         return
@@ -219,7 +220,7 @@ def append(con: duckdb.DuckDBPyConnection, load_ids: Iterable[int]) -> None:
     except _NotCurrent:
         # A people cell the batch's holders should have was missing: the rollups were not
         # current. Recompute everything of the batch's communities from the raw events.
-        rollups.refresh(con, communities)
+        rollups.refresh(con, communities)   # opens the rest of their partitions first
     finally:
         _drop_append_tables(con)
 

@@ -348,14 +348,19 @@ FROM rollup_student_cells r JOIN v_school s USING (school_id);
 
 -- Student cells at both grains, told apart by `grain`: 'community' (no schools: small at any
 -- enrollment) or 'school'. A metric binds the grain its scope needs (Scope.params()), and
--- DuckDB drops the other branch when it plans the query with the bound value.
+-- DuckDB drops the other branch when it plans the query with the bound value. Both branches
+-- list their columns in one order (not UNION ALL BY NAME, which Spark SQL has no form of).
 CREATE OR REPLACE VIEW v_cells AS
-SELECT 'school' AS grain, * FROM v_student_cells
-UNION ALL BY NAME
+SELECT 'school' AS grain, school_id, school_name, school_type, title_i, grade_low, grade_high,
+       community_id, slug, community_name, cohort, grade, school_year, enrolled, cards, new_cards,
+       activated_at_start, activated, active, eresource_users, hotspot_borrowers
+FROM v_student_cells
+UNION ALL
 SELECT 'community' AS grain, CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS VARCHAR) AS school_name,
-       r.community_id, c.slug, c.name AS community_name, c.cohort, r.school_type, r.title_i,
-       r.grade, r.school_year, r.enrolled, r.cards, r.new_cards, r.activated_at_start,
-       r.activated, r.active, r.eresource_users, r.hotspot_borrowers
+       r.school_type, r.title_i, CAST(NULL AS INTEGER) AS grade_low, CAST(NULL AS INTEGER) AS grade_high,
+       r.community_id, c.slug, c.name AS community_name, c.cohort, r.grade, r.school_year, r.enrolled,
+       r.cards, r.new_cards, r.activated_at_start, r.activated, r.active, r.eresource_users,
+       r.hotspot_borrowers
 FROM rollup_community_cells r JOIN community c USING (community_id);
 
 DROP VIEW IF EXISTS v_student_breakdown;  -- replaced by the breakdown CASE in metrics/activation.py
@@ -372,19 +377,27 @@ FROM rollup_eresource_month r JOIN community c USING (community_id);
 
 -- Weekly first activations at both grains (see v_cells), with the scope columns.
 CREATE OR REPLACE VIEW v_activation_week AS
-SELECT 'school' AS grain, w.school_year, w.week_start, w.grade, w.activations, s.*
+SELECT 'school' AS grain, w.school_year, w.week_start, w.grade, w.activations, s.school_id, s.school_name,
+       s.school_type, s.title_i, s.grade_low, s.grade_high, s.community_id, s.slug, s.community_name, s.cohort
 FROM rollup_activation_week w JOIN v_school s USING (school_id)
-UNION ALL BY NAME
+UNION ALL
 SELECT 'community' AS grain, w.school_year, w.week_start, CAST(NULL AS INTEGER) AS grade, w.activations,
-       CAST(NULL AS INTEGER) AS school_id, w.community_id, c.slug, c.name AS community_name, c.cohort
+       CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS VARCHAR) AS school_name,
+       CAST(NULL AS VARCHAR) AS school_type, CAST(NULL AS BOOLEAN) AS title_i,
+       CAST(NULL AS INTEGER) AS grade_low, CAST(NULL AS INTEGER) AS grade_high,
+       w.community_id, c.slug, c.name AS community_name, c.cohort
 FROM rollup_community_weeks w JOIN community c USING (community_id);
 
 -- People counts of every patron type at both grains (see v_cells), with the scope columns.
 CREATE OR REPLACE VIEW v_people_year AS
-SELECT 'school' AS grain, r.*, c.slug, c.cohort, c.name AS community_name
+SELECT 'school' AS grain, r.community_id, r.school_year, r.patron_type, r.school_id, r.grade, r.cards,
+       r.new_cards, r.activated_at_start, r.activated, r.active, r.eresource_users, r.hotspot_borrowers,
+       c.slug, c.cohort, c.name AS community_name
 FROM rollup_people_year r JOIN community c USING (community_id)
-UNION ALL BY NAME
-SELECT 'community' AS grain, r.*, CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS INTEGER) AS grade,
+UNION ALL
+SELECT 'community' AS grain, r.community_id, r.school_year, r.patron_type,
+       CAST(NULL AS INTEGER) AS school_id, CAST(NULL AS INTEGER) AS grade, r.cards,
+       r.new_cards, r.activated_at_start, r.activated, r.active, r.eresource_users, r.hotspot_borrowers,
        c.slug, c.cohort, c.name AS community_name
 FROM rollup_community_people r JOIN community c USING (community_id);
 
@@ -431,4 +444,16 @@ CREATE TABLE IF NOT EXISTS code_mapping (
     fiction       VARCHAR NOT NULL CHECK (fiction IN ('fiction', 'non-fiction', 'n/a')),
     platform      VARCHAR NOT NULL DEFAULT 'ILS',
     PRIMARY KEY (community_id, code)
+);
+
+-- ---------------------------------------------------------------- the lake (warehouse/lake.py)
+-- Every Parquet file of this version's partitioned tables, relative to the lake folder, with its
+-- partition's row count and fingerprint (a publish rewrites only partitions whose rows changed).
+CREATE TABLE IF NOT EXISTS lake_file (
+    table_name    VARCHAR NOT NULL,
+    school_year   VARCHAR NOT NULL,
+    community_id  INTEGER NOT NULL,
+    path          VARCHAR NOT NULL,
+    rows          BIGINT NOT NULL,
+    fingerprint   VARCHAR NOT NULL
 );

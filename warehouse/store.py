@@ -27,9 +27,13 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import lake
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
+# The views the metrics read: a reader of the lake creates them over its own table views.
+VIEWS_SQL = SCHEMA_SQL.split("-- views the metrics read")[1].split("\n-- ----")[0]
 
 
 def warehouse_path() -> Path:
@@ -161,14 +165,22 @@ def restore(path: Path | None = None) -> Path:
 
 
 def open_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the snapshot the published path points to now."""
+    """A connection that reads the version published now: the catalog the published path points
+    to, and the lake files it names, as views (warehouse/lake.py). It keeps that version."""
     path = Path(path or warehouse_path())
     if not path.exists():
         if real_data_published(path):
             raise FileNotFoundError(refusal(path))
         raise FileNotFoundError(f"No warehouse at {path}: build the demo with `make demo` or load data.")
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    con = duckdb.connect()
     con.execute("SET threads = 2")
+    con.execute("SET parquet_metadata_cache = true")
+    try:
+        catalog = Path(os.path.realpath(path))
+        lake.attach(con, catalog, lake.lake_of(catalog), "memory", views=True)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -233,9 +245,18 @@ def versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, str]
     return (shared[0], dict(rows)) if shared else (None, {})
 
 
+EVERY = None   # publishing(communities=EVERY): the writer may change any community's rows
+
+
 @contextlib.contextmanager
-def publishing(path: Path | None = None, *, fresh: bool = False):
-    """Yield a read-write connection on a private copy of the warehouse; publish it on success.
+def publishing(path: Path | None = None, *, fresh: bool = False, communities=EVERY, since: dt.date | None = None):
+    """Yield a read-write connection on a private copy of the catalog; publish it on success.
+
+    communities: the ids of the communities whose event rows the writer reads or changes (their
+    lake partitions are read into the tables); () for a writer of small tables only; EVERY (the
+    default) reads all of them; with `since`, of their events and per-year rollups only the school
+    years from the one holding that date. More can be opened inside with open_partitions. At publish only
+    changed partitions are written as new files (warehouse/lake.py).
 
     With fresh=True the copy starts empty (a rebuild). On any exception the copy is deleted
     and the published warehouse is untouched. Where real data was ever published, a fresh
@@ -253,7 +274,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
         snapshots = snapshot_dir(path)
         snapshots.mkdir(mode=0o700, exist_ok=True)
         os.chmod(snapshots, 0o700)   # snapshots hold pseudonymized student rows: owner only
-        sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
+        killed = sweep_stale(list(snapshots.glob(".*.tmp*")) + list(path.parent.glob(f".{path.name}.*.link")))
         tmp = snapshots / f".{os.getpid()}.tmp"
         tmp.unlink(missing_ok=True)
         con = None
@@ -266,6 +287,12 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             con = duckdb.connect(str(tmp))
             os.chmod(tmp, 0o600)   # and so the snapshot it becomes: owner only
             create_schema(con)
+            lake.working_tables(con)
+            con.execute("CREATE OR REPLACE TEMP TABLE lake_path AS SELECT ? AS lake", [str(lake.lake_dir(path))])
+            if fresh:
+                open_partitions(con, EVERY)   # nothing to read: every partition is the writer's
+            elif communities is EVERY or list(communities):
+                open_partitions(con, communities, since)
             shared_before = None if fresh else _shared_fingerprint(con)
             yield con
             previous = version(con)
@@ -279,6 +306,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
                 "INSERT OR REPLACE INTO warehouse_meta VALUES ('version', ?), ('published_at', ?)",
                 [new_version, dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")],
             )
+            lake.publish_partitions(con, lake.lake_dir(path), new_version)
             con.execute("CHECKPOINT")
             real = holds_real_loads(con)
             con.close()
@@ -292,7 +320,7 @@ def publishing(path: Path | None = None, *, fresh: bool = False):
             link.unlink(missing_ok=True)
             os.symlink(os.path.relpath(snapshot, path.parent), link)
             os.replace(link, path)
-            _prune(snapshots, keep=snapshot, real=newest_real_snapshot(path))
+            _prune(snapshots, keep=snapshot, real=newest_real_snapshot(path), orphans=killed > 0)
         except BaseException as e:
             with contextlib.suppress(Exception):
                 con.close()
@@ -313,9 +341,11 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_stale(paths: list[Path]) -> None:
+def sweep_stale(paths: list[Path]) -> int:
     """Remove files and folders left by a writer that was killed: their names carry the
-    writer's process id (the first number in the name), and that process is gone."""
+    writer's process id (the first number in the name), and that process is gone. Returns how
+    many were removed."""
+    removed = 0
     for p in paths:
         pid = next((int(part) for part in p.name.replace("-", ".").split(".") if part.isdigit()), None)
         if pid is None or pid_alive(pid):
@@ -324,14 +354,59 @@ def sweep_stale(paths: list[Path]) -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
-def _prune(snapshots: Path, keep: Path, real: Path | None = None) -> None:
-    """Delete all but the newest snapshots, never the newest one holding real loads (`real`);
-    a reader still holding one keeps its open file."""
+def _prune(snapshots: Path, keep: Path, real: Path | None = None, orphans: bool = False) -> None:
+    """Delete all but the newest snapshots, never the newest one holding real loads (`real`),
+    then the lake files that only the deleted snapshots named; with orphans (a killed writer was
+    swept), every lake file no kept snapshot names. The caller holds the writers' lock."""
     old = sorted((p for p in snapshots.glob("*.duckdb") if p not in (keep, real)), reverse=True)
+    folder = lake.lake_dir(snapshots.with_name(snapshots.name.removesuffix(".snapshots")))
+    dropped: set[str] = set()
     for p in old[KEEP_SNAPSHOTS - 1:]:
+        dropped |= lake.referenced(p)
         p.unlink(missing_ok=True)
+    if not folder.exists() or not (dropped or orphans):
+        return
+    named: set[str] = set()
+    for p in snapshots.glob("*.duckdb"):
+        named |= lake.referenced(p)
+    candidates = (str(f.relative_to(folder)) for f in folder.rglob("*.parquet")) if orphans else dropped
+    for rel in candidates:
+        if rel not in named:
+            (folder / rel).unlink(missing_ok=True)
+
+
+def open_partitions(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | None = None) -> None:
+    """Inside store.publishing: read these communities' lake partitions (EVERY: all; since: of
+    events, from that date's school year) into the writer's tables before reading or changing
+    their rows."""
+    folder = Path(con.execute("SELECT lake FROM temp.lake_path").fetchone()[0])
+    lake.open_partitions(con, folder, community_ids, since)
+
+
+def copy_published(source: Path, target: Path) -> Path:
+    """A new store at `target` holding the version published at `source`: its catalog as the one
+    snapshot, and the lake files it names (hard links where the disk allows: they never change)."""
+    source, target = Path(source), Path(target)
+    catalog = Path(os.path.realpath(source))
+    snapshots = snapshot_dir(target)
+    snapshots.mkdir(mode=0o700, parents=True, exist_ok=True)
+    snap = snapshots / catalog.name
+    shutil.copyfile(catalog, snap)
+    os.chmod(snap, 0o600)
+    for rel in lake.referenced(catalog):
+        dst = lake.lake_dir(target) / rel
+        dst.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.link(lake.lake_of(catalog) / rel, dst)
+        except OSError:
+            shutil.copyfile(lake.lake_of(catalog) / rel, dst)
+    target.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(snap, target.parent), target)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:

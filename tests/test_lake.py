@@ -1,0 +1,161 @@
+"""The lake (warehouse/lake.py): a publish writes only the partitions it changed, readers keep
+the files of the version they opened, old files go only when no kept version names them."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.small_warehouse import build
+from warehouse import lake, rollups, store
+
+ALPHA, BETA = 1, 2
+
+
+def files(path: Path) -> dict[tuple[str, str, int], set[str]]:
+    """{(table, school year, community): its files} of the published version."""
+    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    try:
+        out: dict = {}
+        for t, sy, c, p in con.execute("SELECT table_name, school_year, community_id, path FROM lake_file").fetchall():
+            out.setdefault((t, sy, c), set()).add(p)
+        return out
+    finally:
+        con.close()
+
+
+def count(path: Path, sql: str, params=None):
+    con = store.open_readonly(path)
+    try:
+        return con.execute(sql, params or []).fetchone()[0]
+    finally:
+        con.close()
+
+
+def add_login(path: Path, community: int, patron: int, when: dt.datetime) -> None:
+    """One login through the writer's way (open the community since the day, append, refresh)."""
+    with store.publishing(path, communities=[community], since=when.date()) as con:
+        con.execute("INSERT INTO card_event VALUES (?, ?, ?, 'login', 'website', 77)", [patron, community, when])
+        rollups.refresh(con, [community], since=when.date())
+        store.changed(con, [community])
+
+
+@pytest.fixture
+def wh(tmp_path):
+    return build(tmp_path / "w.duckdb")
+
+
+def test_event_tables_live_in_partitioned_parquet_files(wh):
+    parts = files(wh)
+    assert ("card_event", "2015-16", ALPHA) in parts and ("card_event", "2015-16", BETA) in parts
+    for (table, sy, c), paths in parts.items():
+        for p in paths:
+            assert p.startswith(f"{table}/school_year={sy}/community_id={c}/") and p.endswith(".parquet")
+            assert (lake.lake_dir(wh) / p).exists()
+    # the catalog's own copies of the partitioned tables are empty: the rows live in the files
+    con = duckdb.connect(os.path.realpath(wh), read_only=True)
+    assert con.execute("SELECT count(*) FROM card_event").fetchone()[0] == 0
+    con.close()
+    assert count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2 AND event_type = 'login'") == 25
+
+
+def test_a_load_for_one_community_writes_only_its_changed_partitions(wh):
+    before = files(wh)
+    add_login(wh, BETA, patron_of(wh, "b30"), dt.datetime(2016, 2, 2, 9))
+    after = files(wh)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed and all(c == BETA for _, _, c in changed)
+    assert ("card_event", "2015-16", BETA) in changed
+    assert all(after[k] == v for k, v in before.items() if k[2] == ALPHA)   # Alpha's files untouched
+    assert count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2 AND event_type = 'login'") == 26
+    # the rollups of Beta moved with the batch: 26 active students now
+    assert count(wh, "SELECT sum(active) FROM rollup_community_cells WHERE community_id = 2 "
+                     "AND school_year = '2015-16'") == 26
+
+
+def patron_of(path: Path, name: str) -> int:
+    # small_warehouse numbers patrons in the order it creates them; look the card up by its events
+    con = store.open_readonly(path)
+    try:
+        ids = [r[0] for r in con.execute("SELECT patron_id FROM patron WHERE community_id = 2 ORDER BY patron_id")
+               .fetchall()]
+    finally:
+        con.close()
+    return ids[int(name[1:]) - 1]
+
+
+def test_a_reader_keeps_the_files_of_the_version_it_opened(wh):
+    reader = store.open_readonly(wh)
+    add_login(wh, BETA, patron_of(wh, "b31"), dt.datetime(2016, 2, 3, 9))
+    # the old version's files are still there (three versions are kept), so it still answers
+    assert reader.execute("SELECT count(*) FROM card_event WHERE community_id = 2 AND event_type = 'login'"
+                          ).fetchone()[0] == 25
+    assert count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2 AND event_type = 'login'") == 26
+
+
+def test_files_no_kept_version_names_are_deleted(wh):
+    first = {p for ps in files(wh).values() for p in ps}
+    for i in range(store.KEEP_SNAPSHOTS + 1):
+        add_login(wh, BETA, patron_of(wh, f"b{30 + i}"), dt.datetime(2016, 2, 4 + i, 9))
+    on_disk = {str(f.relative_to(lake.lake_dir(wh))) for f in lake.lake_dir(wh).rglob("*.parquet")}
+    named = set()
+    for snap in store.snapshot_dir(wh).glob("*.duckdb"):
+        named |= lake.referenced(snap)
+    assert on_disk == named
+    gone = {p for p in first if p not in on_disk}
+    assert gone and all("community_id=2/" in p for p in gone)   # Beta's first files, rewritten 4 times since
+    assert {p for p in first if "community_id=1/" in p} <= on_disk
+
+
+def test_rows_of_a_partition_the_writer_did_not_open_are_refused(wh):
+    before = store.file_stamp(wh)
+    with pytest.raises(RuntimeError, match="without opening"):
+        with store.publishing(wh, communities=[BETA]) as con:   # Alpha's partitions not read
+            con.execute("INSERT INTO card_event VALUES (1, 1, TIMESTAMP '2016-02-01 10:00', 'login', 'web', 5)")
+    assert store.file_stamp(wh) == before
+    assert count(wh, "SELECT count(*) FROM card_event WHERE load_id = 5") == 0
+
+
+def test_a_rollup_refresh_opens_what_it_reads(wh, tmp_path):
+    """A writer that opened nothing and refreshes a community gets the same rollups as a full
+    refresh: the refresh opens that community's partitions first."""
+    before = {t: rows(wh, t) for t in rollups.ROLLUP_TABLES}
+    with store.publishing(wh, communities=()) as con:
+        rollups.refresh(con, [ALPHA])
+    assert {t: rows(wh, t) for t in rollups.ROLLUP_TABLES} == before
+
+
+def rows(path: Path, table: str) -> list:
+    con = store.open_readonly(path)
+    try:
+        return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_loads_through_the_real_loader_leave_no_raw_id_in_any_lake_file(tmp_path, monkeypatch):
+    from tests import test_ingest_load as t
+    monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "secret.key"))
+    path = t.make_warehouse(tmp_path / "wh.duckdb")
+    for kind, name, text in (("schools", "schools.csv", t.SCHOOLS), ("cards", "cards.csv", t.CARDS),
+                             ("card_activity", "activity.csv", t.ACTIVITY), ("code_map", "map.csv", t.CODE_MAP),
+                             ("branches", "branches.csv", "branch\nMain Library\nEast Branch\n"),
+                             ("circulation", "circ.tsv", t.CIRCULATION)):
+        assert t.load(path, tmp_path, kind, name, text).committed, kind
+    parts = files(path)
+    assert {"patron", "student_roster", "card_event", "circulation"} <= {table for table, _, _ in parts}
+    assert {c for _, _, c in parts} == {1}   # Testville's only: Otherton has no rows
+    blobs = b"".join(f.read_bytes() for f in lake.lake_dir(path).rglob("*.parquet"))
+    assert blobs and not [raw for raw in t.RAW_IDS if raw in blobs]
+
+
+def test_a_copy_of_the_published_version_answers_the_same_and_is_independent(wh, tmp_path):
+    copy = store.copy_published(wh, tmp_path / "copy" / "w.duckdb")
+    for t in ("card_event", "patron", "rollup_community_cells"):
+        assert rows(copy, t) == rows(wh, t)
+    add_login(copy, BETA, patron_of(copy, "b40"), dt.datetime(2016, 2, 9, 9))
+    assert count(copy, "SELECT count(*) FROM card_event WHERE community_id = 2") == \
+        count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2") + 1

@@ -1,0 +1,251 @@
+"""The lake: the tables that grow with events live as immutable Parquet files, Hive-partitioned
+by school year and community, under `<warehouse>.lake/`; the small tables (communities,
+schools, enrollment, the serving-grain rollups, the load log, ...) live in the published catalog,
+a small DuckDB file that also lists, in `lake_file`, every Parquet file of its version.
+
+Publishing a version publishes a catalog (warehouse/store.py swaps the link), so a reader that
+opened one catalog keeps reading the files it names. A writer opens only the partitions of the
+communities it changes (`open_partitions`), and at publish writes new files for the partitions
+whose rows changed and nothing else: a load costs its batch, not the warehouse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+
+
+def _school_year(day: str) -> str:
+    """The label ('2015-16') of the July-June school year holding a date column."""
+    y = f"year({day} - INTERVAL 6 MONTH)"
+    return f"CAST({y} AS VARCHAR) || '-' || lpad(CAST(({y} + 1) % 100 AS VARCHAR), 2, '0')"
+
+
+# Each partitioned table, with the SQL of its school year over its own columns. These are the
+# tables whose size grows with events or cards; every other table stays in the catalog.
+PARTITIONED = {
+    "patron": _school_year("issued_date"),
+    "student_roster": "school_year",
+    "card_event": _school_year("event_time"),
+    "circulation": _school_year("event_time"),
+    "circulation_monthly": _school_year("month"),
+    "eresource_usage": _school_year("month"),
+    "rollup_first_activity": _school_year("first_activity"),
+    "rollup_card_year": "CAST(sy AS VARCHAR) || '-' || lpad(CAST((sy + 1) % 100 AS VARCHAR), 2, '0')",
+    "rollup_activation_week": "school_year",
+}
+# The roster names its school, not its community.
+_COMMUNITY = {"student_roster": "(SELECT s.community_id FROM school s WHERE s.school_id = t.school_id)"}
+
+
+def lake_dir(path: Path) -> Path:
+    """The lake folder of a published warehouse path: `<name>.lake` beside it."""
+    return path.with_name(path.name + ".lake")
+
+
+def lake_of(catalog: Path) -> Path:
+    """The lake folder whose files a catalog snapshot names: beside the snapshots folder that
+    holds it (`<name>.snapshots/` -> `<name>.lake/`), wherever a link to it was made."""
+    folder = catalog.parent
+    if folder.name.endswith(".snapshots"):
+        return folder.with_name(folder.name.removesuffix(".snapshots") + ".lake")
+    return lake_dir(catalog)
+
+
+def _partitions_sql(table: str) -> str:
+    """The table's rows with their partition: every column, then school_year and community_id
+    as the partition columns (lake_sy / lake_c, renamed when written)."""
+    return (f"SELECT t.*, {PARTITIONED[table]} AS lake_sy, {_COMMUNITY.get(table, 't.community_id')} AS lake_c "
+            f"FROM {table} t")
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str, int], tuple[int, str]]:
+    """{(school year, community id): (rows, fingerprint)} of the writer's rows of a table."""
+    cols = ", ".join(f"p.{c}" for c in _columns(con, table))
+    rows = con.execute(f"""SELECT lake_sy, lake_c, count(*), CAST(sum(hash({cols})) AS VARCHAR)
+                           FROM ({_partitions_sql(table)}) p GROUP BY lake_sy, lake_c""").fetchall()
+    return {(sy, c): (n, fp) for sy, c, n, fp in rows}
+
+
+def _all_columns(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, list[str]]:
+    """{table: its columns in order} of a catalog's main schema (the connection's own by default)."""
+    where = "database_name = ?" if catalog else "database_name = current_database()"
+    rows = con.execute(f"SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+                       f"WHERE {where} AND schema_name = 'main' GROUP BY table_name", [catalog] if catalog else []
+                       ).fetchall()
+    return dict(rows)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return _all_columns(con)[table]
+
+
+def working_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """In the writer's connection: the partitioned tables as TEMP tables of the same definition,
+    which shadow the catalog's (always empty) ones, so the rows a writer opens never enter the
+    catalog file it publishes."""
+    for table, sql in con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+                                  "AND schema_name = 'main' AND list_contains(?, table_name)", [list(PARTITIONED)]
+                                  ).fetchall():
+        # A temp table cannot reference the catalog's tables (patron's community): the key is
+        # checked by the catalog's own table at the writer's inserts into it, as before.
+        ddl = re.sub(r",\s*FOREIGN KEY\s*\([^)]*\)\s*REFERENCES\s+\w+\s*\([^)]*\)", "", sql)
+        ddl = re.sub(r"\s*REFERENCES\s+\w+\s*\(\w+\)", "", ddl)
+        con.execute(ddl.replace("CREATE TABLE ", "CREATE TEMP TABLE IF NOT EXISTS ", 1))
+
+
+# Tables whose rows a write since a date reads only from that date's school year on (the events
+# and the per-year rollups, see warehouse/rollups.refresh); the others (cards, rosters, first
+# uses, and e-resource reports, whose report type is chosen over all months) are read whole.
+SINCE_SCOPED = ("card_event", "circulation", "circulation_monthly", "rollup_card_year", "rollup_activation_week")
+
+
+def school_year_of(day: dt.date) -> str:
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _opened_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_opened (table_name VARCHAR, school_year VARCHAR, "
+                "community_id INTEGER)")
+
+
+# The partitions (with files) of these communities (NULL: all) a write since a school year
+# (NULL: every year) reads, and not yet read.
+_TO_OPEN_SQL = """
+SELECT f.table_name, f.school_year, f.community_id, list(f.path ORDER BY f.path) AS paths
+FROM lake_file f
+WHERE ($ids IS NULL OR list_contains($ids, f.community_id))
+  AND ($since IS NULL OR NOT list_contains($scoped, f.table_name) OR f.school_year >= $since)
+  AND NOT EXISTS (SELECT 1 FROM temp.lake_opened o WHERE o.table_name IS NULL OR (o.table_name = f.table_name
+                  AND o.school_year = f.school_year AND o.community_id = f.community_id))
+GROUP BY ALL
+"""
+
+
+def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids, since: dt.date | None = None) -> None:
+    """In the writer's connection: read the files of these communities (None: of all) into the
+    partitioned tables, so the writer's SQL sees their rows; with `since`, of the events and
+    per-year rollups only the school years from the one holding that date. Other partitions stay
+    unread and, at publish, untouched."""
+    _opened_table(con)
+    ids = None if community_ids is None else sorted({int(c) for c in community_ids})
+    if ids == []:
+        return
+    label = school_year_of(since) if since is not None else None
+    parts = con.execute(_TO_OPEN_SQL, {"ids": ids, "since": label, "scoped": list(SINCE_SCOPED)}).fetchall()
+    by_table: dict[str, list[str]] = {}
+    for table, _, _, paths in parts:
+        by_table.setdefault(table, []).extend(str(lake / p) for p in paths)
+    for table, files in by_table.items():
+        cols = ", ".join(_columns(con, table))
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?)", [files])
+    if ids is None and label is None:
+        con.execute("INSERT INTO lake_opened VALUES (NULL, NULL, NULL)")   # everything
+    elif parts:
+        con.executemany("INSERT INTO lake_opened VALUES (?, ?, ?)", [[t, sy, c] for t, sy, c, _ in parts])
+
+
+def ensure_open(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | None = None) -> None:
+    """Before a rollup step reads these communities' rows (since a date, or all): in a writer over
+    the lake, open the partitions it needs and has not opened yet, so it never counts without them."""
+    try:
+        folder = con.execute("SELECT lake FROM temp.lake_path").fetchone()[0]
+    except duckdb.CatalogException:
+        return   # a warehouse connection of its own (tests, a copy), not a writer over the lake
+    open_partitions(con, Path(folder), community_ids, since)
+
+
+def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str) -> int:
+    """In the writer's connection, before its catalog is published: write a new file for every
+    partition whose rows changed, drop the files of partitions now empty, record the files in
+    lake_file (the writer's TEMP tables are dropped with its connection). Refuses
+    (RuntimeError) rows of a community whose partitions were not opened: publishing them would
+    drop that community's other rows. Returns the files written."""
+    _opened_table(con)
+    everything = con.execute("SELECT count(*) FROM temp.lake_opened WHERE table_name IS NULL").fetchone()[0] > 0
+    opened = {(t, sy, c) for t, sy, c in con.execute("SELECT * FROM temp.lake_opened").fetchall()}
+    before = {(t, sy, c): (n, fp) for t, sy, c, n, fp in con.execute(
+        "SELECT table_name, school_year, community_id, any_value(rows), any_value(fingerprint) FROM lake_file "
+        "GROUP BY ALL").fetchall()}
+    written = 0
+    lake.mkdir(mode=0o700, exist_ok=True)
+    for table in PARTITIONED:
+        after = _fingerprints(con, table)
+        mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (everything or (t, sy, c) in opened)}
+        stray = sorted(k for k in after if (table, *k) in before and k not in mine)
+        if stray:
+            raise RuntimeError(f"{table}: rows of {stray[0][1]} in {stray[0][0]} were written without opening "
+                               "that partition (store.open_partitions); nothing was published")
+        changed = sorted({k for k in after if after[k] != mine.get(k)} | {k for k in mine if k not in after})
+        if not changed:
+            continue
+        con.execute("DELETE FROM lake_file WHERE table_name = ? AND (school_year, community_id) IN "
+                    "(SELECT unnest(?), unnest(?))", [table, [k[0] for k in changed], [k[1] for k in changed]])
+        keep = [k for k in changed if k in after]
+        if keep:
+            con.execute("CREATE OR REPLACE TEMP TABLE lake_write AS SELECT unnest(?) AS sy, unnest(?) AS c",
+                        [[k[0] for k in keep], [k[1] for k in keep]])
+            target = lake / table
+            target.mkdir(mode=0o700, exist_ok=True)
+            cols = [c for c in _columns(con, table) if c not in ("school_year", "community_id")]
+            (_, files), = con.execute(f"""
+                COPY (SELECT {', '.join(f'p.{c}' for c in cols)}, p.lake_sy AS school_year, p.lake_c AS community_id
+                      FROM ({_partitions_sql(table)}) p SEMI JOIN temp.lake_write w ON w.sy = p.lake_sy AND w.c = p.lake_c)
+                TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (school_year, community_id),
+                    WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{version}_{{uuid}}', OVERWRITE_OR_IGNORE true,
+                    RETURN_FILES true)""").fetchall()
+            rows = []
+            for f in files:
+                rel = Path(f).relative_to(lake)
+                sy = rel.parts[1].split("=", 1)[1]
+                c = int(rel.parts[2].split("=", 1)[1])
+                n, fp = after[(sy, c)]
+                rows.append([table, sy, c, str(rel), n, fp])
+            con.executemany("INSERT INTO lake_file VALUES (?, ?, ?, ?, ?, ?)", rows)
+            written += len(rows)
+    return written
+
+
+def referenced(catalog: Path) -> set[str]:
+    """The lake files (relative paths) one published catalog names."""
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        return {p for (p,) in con.execute("SELECT path FROM lake_file").fetchall()}
+    except duckdb.CatalogException:
+        return set()
+    finally:
+        con.close()
+
+
+def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str, *, views: bool) -> None:
+    """Make the warehouse of one published catalog readable in `con` under the database `alias`
+    ('memory' for the connection's own): a view per table (the catalog's own table, or its
+    Parquet files) and, with views=True, the metric views of the schema."""
+    cat = f"{alias}_catalog" if alias != "memory" else "lake_catalog"
+    con.execute(f"ATTACH ? AS {cat} (READ_ONLY)", [str(catalog)])
+    if alias != "memory":
+        con.execute(f"ATTACH ':memory:' AS {alias}")
+    columns = _all_columns(con, cat)
+    tables = sorted(columns)
+    files = {}
+    if "lake_file" in tables:
+        for t, p in con.execute(f"SELECT table_name, path FROM {cat}.lake_file ORDER BY path").fetchall():
+            files.setdefault(t, []).append(str(lake / p))
+    for t in tables:
+        if files.get(t):
+            cols = ", ".join(columns[t])
+            listed = "[" + ", ".join(_quote(f) for f in files[t]) + "]"   # a view holds no bound parameters
+            con.execute(f"CREATE VIEW {alias}.main.{t} AS SELECT {cols} FROM read_parquet({listed})")
+        else:
+            con.execute(f"CREATE VIEW {alias}.main.{t} AS SELECT * FROM {cat}.main.{t}")
+    if views:
+        from warehouse.store import VIEWS_SQL
+        con.execute(VIEWS_SQL)
+
+
+def _quote(text: str) -> str:
+    """A file path of ours as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
