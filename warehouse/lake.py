@@ -61,9 +61,10 @@ def _partitions_sql(table: str) -> str:
             f"FROM {table} t")
 
 
-def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str, int], tuple[int, str]]:
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
+                  ) -> dict[tuple[str, int], tuple[int, str]]:
     """{(school year, community id): (rows, fingerprint)} of the writer's rows of a table."""
-    cols = ", ".join(f"p.{c}" for c in _columns(con, table))
+    cols = ", ".join(f"p.{c}" for c in columns)
     rows = con.execute(f"""SELECT lake_sy, lake_c, count(*), CAST(sum(hash({cols})) AS VARCHAR)
                            FROM ({_partitions_sql(table)}) p GROUP BY lake_sy, lake_c""").fetchall()
     return {(sy, c): (n, fp) for sy, c, n, fp in rows}
@@ -76,10 +77,6 @@ def _all_columns(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> 
                        f"WHERE {where} AND schema_name = 'main' GROUP BY table_name", [catalog] if catalog else []
                        ).fetchall()
     return dict(rows)
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return _all_columns(con)[table]
 
 
 def working_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -137,11 +134,11 @@ def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids, s
     label = school_year_of(since) if since is not None else None
     parts = con.execute(_TO_OPEN_SQL, {"ids": ids, "since": label, "scoped": list(SINCE_SCOPED)}).fetchall()
     by_table: dict[str, list[str]] = {}
+    columns = _all_columns(con) if parts else {}
     for table, _, _, paths in parts:
         by_table.setdefault(table, []).extend(str(lake / p) for p in paths)
     for table, files in by_table.items():
-        cols = ", ".join(_columns(con, table))
-        con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?)", [files])
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns[table])} FROM read_parquet(?)", [files])
     if ids is None and label is None:
         con.execute("INSERT INTO lake_opened VALUES (NULL, NULL, NULL)")   # everything
     elif parts:
@@ -172,8 +169,9 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
         "GROUP BY ALL").fetchall()}
     written = 0
     lake.mkdir(mode=0o700, exist_ok=True)
+    columns = _all_columns(con)   # once per publish, not per table
     for table in PARTITIONED:
-        after = _fingerprints(con, table)
+        after = _fingerprints(con, table, columns[table])
         mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (everything or (t, sy, c) in opened)}
         stray = sorted(k for k in after if (table, *k) in before and k not in mine)
         if stray:
@@ -190,7 +188,7 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
                         [[k[0] for k in keep], [k[1] for k in keep]])
             target = lake / table
             target.mkdir(mode=0o700, exist_ok=True)
-            cols = [c for c in _columns(con, table) if c not in ("school_year", "community_id")]
+            cols = [c for c in columns[table] if c not in ("school_year", "community_id")]
             (_, files), = con.execute(f"""
                 COPY (SELECT {', '.join(f'p.{c}' for c in cols)}, p.lake_sy AS school_year, p.lake_c AS community_id
                       FROM ({_partitions_sql(table)}) p SEMI JOIN temp.lake_write w ON w.sy = p.lake_sy AND w.c = p.lake_c)
