@@ -163,40 +163,32 @@ def spark_ready():
     return session()
 
 
-@pytest.fixture(scope="module")
-def random_pair(spark_ready, tmp_path_factory):
-    from tests import test_rollup_equality
-
-    folder = tmp_path_factory.mktemp("random_spark")
-    test_rollup_equality.build(folder / "warehouse.duckdb", 5)
+def _pair(tmp_path_factory, name: str, build):
+    """A warehouse built by build(path), open on DuckDB and on Spark; closed after the module."""
+    folder = tmp_path_factory.mktemp(name)
+    build(folder / "warehouse.duckdb")
     con, sp = _open(folder / "warehouse.duckdb", folder / "parquet")
     yield con, sp
     sp.close()
     con.close()
+
+
+@pytest.fixture(scope="module")
+def random_pair(spark_ready, tmp_path_factory):
+    from tests import test_rollup_equality
+    yield from _pair(tmp_path_factory, "random_spark", lambda path: test_rollup_equality.build(path, 5))
 
 
 @pytest.fixture(scope="module")
 def disclosure_pair(spark_ready, tmp_path_factory):
     from tests import disclosure_warehouse
-
-    folder = tmp_path_factory.mktemp("disclosure_spark")
-    disclosure_warehouse.build(folder / "warehouse.duckdb")
-    con, sp = _open(folder / "warehouse.duckdb", folder / "parquet")
-    yield con, sp
-    sp.close()
-    con.close()
+    yield from _pair(tmp_path_factory, "disclosure_spark", disclosure_warehouse.build)
 
 
 @pytest.fixture(scope="module")
 def demo_pair(spark_ready, tmp_path_factory):
     from warehouse import demo
-
-    folder = tmp_path_factory.mktemp("demo_spark")
-    demo.build(folder / "warehouse.duckdb", scale=DEMO_SCALE)
-    con, sp = _open(folder / "warehouse.duckdb", folder / "parquet")
-    yield con, sp
-    sp.close()
-    con.close()
+    yield from _pair(tmp_path_factory, "demo_spark", lambda path: demo.build(path, scale=DEMO_SCALE))
 
 
 # ---------------------------------------------------------------- parity
