@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.access import MIN_COMMUNITIES, AccessDenied, check, check_program, reachable
+from metrics.access import MIN_COMMUNITIES, PROGRAM, AccessDenied, check, check_program, reachable
 from metrics.disclosure import hide_rows
 from metrics.scope import Scope, run
 
@@ -47,6 +47,18 @@ def community_table(con: duckdb.DuckDBPyConnection, scope: Scope, *,
 def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     df = run(con, COMMUNITY_TABLE_SQL, scope.params()) if counts is None else counts
     # each row is a community's total, hidden as that community's own figures hide it
+    out = _hide_communities(con, scope, df)
+    if scope.viewer.sees_everything:
+        return out
+    # A community viewer's decision covers its own row only. The other rows never show, but they
+    # make its cohort's quartiles, so they are hidden as program staff see them: a community of 8
+    # students would otherwise be one of the values its quartiles are taken over.
+    others = out["key"] != scope.viewer.community
+    staff = _hide_communities(con, scope.replace(viewer=PROGRAM), df)
+    return pd.concat([out[~others], staff[others]]).sort_index()
+
+
+def _hide_communities(con, scope: Scope, df: pd.DataFrame) -> pd.DataFrame:
     return hide_rows(con, scope, df, "community", {c: c for c in ("enrolled", "cards", "new_cards", "activated", "active")},
                      {"circulation": "year", "prior_circulation": "prior"},
                      {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
@@ -62,7 +74,7 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     if scope.community is None:
         raise ValueError("cohort comparison needs one community in the scope")
     check(con, scope)
-    return compare_to_cohort(_cohort_rows(con, scope), scope.community)
+    return compare_to_cohort(_cohort_rows(con, scope), scope.community, scope.viewer)
 
 
 def cohort_quartiles(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -71,12 +83,18 @@ def cohort_quartiles(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
     upper quartile (linear interpolation) over the communities with a value, and n."""
     check(con, scope)
     table = _cohort_rows(con, scope)
-    rows = []
-    for metric in COMPARABLE:
-        values = pd.to_numeric(table[metric], errors="coerce").dropna()
-        rows.append(dict(metric=metric, q1=values.quantile(0.25), median=values.median(),
-                         q3=values.quantile(0.75), n=len(values)))
-    return pd.DataFrame(rows)
+    return pd.DataFrame([dict(metric=metric, **spread(table[metric], scope.viewer)) for metric in COMPARABLE])
+
+
+def spread(column: pd.Series, viewer) -> dict:
+    """Lower quartile, median and upper quartile (linear interpolation) of the communities
+    with a value, and n. A community's value enters only where its own figures are shown (the
+    community table hides the rest), and a viewer who is not program staff gets the spread only
+    of MIN_COMMUNITIES values or more: a quartile of fewer is near enough one community's own."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    if not viewer.sees_everything and len(values) < MIN_COMMUNITIES:
+        return dict(q1=float("nan"), median=float("nan"), q3=float("nan"), n=len(values))
+    return dict(q1=values.quantile(0.25), median=values.median(), q3=values.quantile(0.75), n=len(values))
 
 
 def _cohort_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -88,20 +106,13 @@ def _cohort_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     return table
 
 
-def compare_to_cohort(table: pd.DataFrame, community: str) -> pd.DataFrame:
+def compare_to_cohort(table: pd.DataFrame, community: str, viewer) -> pd.DataFrame:
     """The comparison itself, over a community table of one cohort."""
     own = table[table["key"] == community]
     if own.empty:
         raise ValueError(f"unknown community {community!r}")
-    rows = []
-    for metric in COMPARABLE:
-        values = pd.to_numeric(table[metric], errors="coerce").dropna()
-        rows.append(dict(
-            metric=metric, value=own.iloc[0][metric], cohort=int(own.iloc[0]["cohort"]),
-            q1=values.quantile(0.25), median=values.median(), q3=values.quantile(0.75),
-            n=len(values),
-        ))
-    return pd.DataFrame(rows)
+    return pd.DataFrame([dict(metric=metric, value=own.iloc[0][metric], cohort=int(own.iloc[0]["cohort"]),
+                              **spread(table[metric], viewer)) for metric in COMPARABLE])
 
 
 COHORT_TOTALS_SQL = """

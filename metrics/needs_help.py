@@ -116,7 +116,9 @@ def _quartiles(con, scope: Scope, rows: pd.DataFrame) -> dict[int, dict[str, flo
         except AccessDenied:
             return {}
         cohort = int(rows["cohort"].iloc[0]) if len(rows) else None
-        out[cohort] = {m: q.loc[m, "q1"] for m in RATES if q.loc[m, "n"] >= MIN_FOR_QUARTILES}
+        # no quartile where the viewer may not see it (cohorts.spread: too few values)
+        out[cohort] = {m: q.loc[m, "q1"] for m in RATES
+                       if q.loc[m, "n"] >= MIN_FOR_QUARTILES and not pd.isna(q.loc[m, "q1"])}
         return out
     for cohort, group in rows.groupby("cohort"):
         out[int(cohort)] = {}

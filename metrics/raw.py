@@ -422,7 +422,7 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     """metrics.cohort_comparison over the raw community table."""
     if scope.community is None:
         raise ValueError("cohort comparison needs one community in the scope")
-    return compare_to_cohort(community_table(con, scope), scope.community)
+    return compare_to_cohort(community_table(con, scope), scope.community, scope.viewer)
 
 
 COHORT_TOTALS_SQL = _with(SCOPED_COHORT, SCHOOLS, _years("year"), USES, PATRON_YEAR, STUDENTS, CELLS) + """

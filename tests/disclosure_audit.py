@@ -308,3 +308,45 @@ def other_groups(con, u: pd.DataFrame, viewer: Viewer) -> dict[str, frozenset]:
         if n < MIN_COMMUNITIES:
             groups[f"cohort {cohort}"] = frozenset(np.flatnonzero((u["cohort"] == cohort).to_numpy()))
     return groups
+
+
+SPREADS = ("q1", "median", "q3", "n")
+
+
+def spread_figures(con, viewer: Viewer) -> dict[str, object]:
+    """Every figure of a cohort's spread the viewer can reach (its quartiles, median and n): the
+    Cohorts page's comparison and quartiles, the Overview's trend band, the briefing's standing
+    (the same metrics) and the needs-help reasons, which quote a lower quartile."""
+    out: dict[str, object] = {}
+    for scope in scopes(con, viewer):
+        where = scope.community or (f"cohort {scope.cohort}" if scope.cohort else "program")
+        tables = {"cohort_quartiles": _ask(metrics.cohort_quartiles, con, scope),
+                  "headline_trend": _ask(metrics.headline_trend, con, scope)}
+        if scope.community is not None:
+            tables["cohort_comparison"] = _ask(metrics.cohort_comparison, con, scope)
+        for name, df in tables.items():
+            for row in ([] if df is None else df.to_dict("records")):
+                for col in SPREADS:
+                    out[f"{name} {where} {row.get('school_year', YEAR)} {row['metric']} {col}"] = row[col]
+        help_ = _ask(metrics.needs_help, con, scope)
+        for row in ([] if help_ is None else help_.to_dict("records")):
+            out[f"needs_help {where} {row['key']}"] = row["reasons"]
+    return out
+
+
+def spread_differences(a: dict, b: dict) -> list[str]:
+    """The figures that differ between two warehouses that differ only in hidden cells: each is
+    a hidden number showing through a spread."""
+    def same(x, y):
+        if isinstance(x, str) or isinstance(y, str):
+            return x == y
+        if pd.isna(x) or pd.isna(y):
+            return pd.isna(x) and pd.isna(y)
+        return abs(float(x) - float(y)) <= 1e-12
+    return sorted(k for k in set(a) | set(b) if k not in a or k not in b or not same(a[k], b[k]))
+
+
+def thin_spreads(figures: dict) -> list[str]:
+    """Spreads a community viewer sees over fewer than MIN_COMMUNITIES values."""
+    return sorted(k for k, n in figures.items() if k.endswith(" n") and
+                  not pd.isna(figures[k[:-2] + " median"]) and n < MIN_COMMUNITIES)

@@ -11,7 +11,8 @@ Alpha City (cohort 1) in 2015-16:
 Cohort 1 also holds c2 ... c6; cohort 2 holds c7 ... c12, and c7 has the program's only other
 charter school (40 students); cohort 3 is c13 alone. Each of c2 ... c13 has one district school
 with grade 3 (30 enrolled, 20 activated) and grade 4 (40 enrolled, 25 activated), 30 print
-checkouts in September and 40 TumbleBooks requests in September.
+checkouts in September and 40 TumbleBooks requests in September. build(path, small={6: (8, 6)})
+gives c6 instead one grade of 8 enrolled (6 activated): a community whose own figures are hidden.
 """
 from __future__ import annotations
 
@@ -38,10 +39,12 @@ SCHOOLS = {
 }
 
 
-def build(path: Path) -> Path:
+def build(path: Path, small: dict[int, tuple[int, int]] | None = None) -> Path:
     patrons, roster, events, circ, usage, enrollment = [], [], [], [], [], []
     pid = 0
     for school, (community, _name, _type, _t1, grades) in SCHOOLS.items():
+        if community in (small or {}):
+            grades = {3: small[community]}
         for grade, (enrolled, activated) in grades.items():
             enrollment.append((community, school, grade, YEAR, enrolled))
             for n in range(enrolled):
@@ -59,8 +62,8 @@ def build(path: Path) -> Path:
 
     checkouts(1, T(2015, 9, 15, 10), 20)
     checkouts(1, T(2015, 10, 15, 10), 4)
-    for c in range(2, 14):
-        checkouts(c, T(2015, 9, 15, 10), 30)
+    for c in range(2, 14):   # a small community's checkouts are its activated students' own
+        checkouts(c, T(2015, 9, 15, 10), (small or {}).get(c, (None, 30))[1])
     for c in COMMUNITIES:
         for month in range(7, 13):
             n = (30 if month == 9 else 3 if month == 10 else 0) if c == 1 else (40 if month == 9 else 0)

@@ -120,3 +120,51 @@ def test_a_charter_row_of_one_community_is_not_shown_to_the_others(con):
     assert charter["enrolled"].isna().all()
     mine = activation.activation_rate(con, da.Scope(da.YEAR, cohort=2, viewer=PROGRAM), by="school_type")
     assert mine.loc[mine["key"] == "charter", "enrolled"].iloc[0] == 40
+
+
+# ---------------------------------------------------------------- spreads (quartiles, median)
+# Quartiles and medians are not sums, so the linear audit above cannot see through them. They
+# are audited by what a hidden cell must never do: change anything shown. Two warehouses differ
+# only in c6, a community of 8 students whose own figures are hidden (6 activated in one, 2 in the
+# other); every spread figure either viewer can reach must read the same in both.
+def _spreads(tmp_path, viewer, small):
+    path = disclosure_warehouse.build(tmp_path / f"spread-{len(list(tmp_path.iterdir()))}.duckdb", small=small)
+    c = store.open_readonly(path)
+    try:
+        disclosure._CACHE.clear()
+        return da.spread_figures(c, viewer)
+    finally:
+        c.close()
+
+
+def test_the_spread_audit_sees_a_hidden_community_inside_a_quartile(tmp_path, monkeypatch):
+    """The audit of the audit: quartiles taken over the community table before it is hidden."""
+    from metrics import cohorts, scope as scope_module
+    monkeypatch.setattr(cohorts, "_community_rows",
+                        lambda con, scope, counts=None: scope_module.run(con, cohorts.COMMUNITY_TABLE_SQL, scope.params()))
+    a, b = (_spreads(tmp_path, ALPHA, {6: (8, n)}) for n in (6, 2))
+    differ = da.spread_differences(a, b)
+    assert "cohort_comparison alpha-city 2015-16 activation_rate q1" in differ
+    assert any(k.startswith("headline_trend") for k in differ)
+
+
+@pytest.mark.parametrize("who", sorted(VIEWERS))
+def test_no_hidden_number_shows_through_a_quartile_or_median(tmp_path, who):
+    a, b = (_spreads(tmp_path, VIEWERS[who], {6: (8, n)}) for n in (6, 2))
+    assert len(a) > 50 and da.spread_differences(a, b) == []
+    assert da.thin_spreads(a) == [] or who == "program"
+    # c6 is left out, so cohort 1's spread is of 5 communities: alpha-city and c2 ... c5
+    assert a["cohort_comparison alpha-city 2015-16 activation_rate n"] == 5 if who == "alpha" else True
+    assert a["cohort_quartiles cohort 1 2015-16 activation_rate median"] == pytest.approx(55 / 70)
+
+
+def test_a_spread_of_fewer_than_five_communities_is_for_program_staff_only(tmp_path):
+    """With c5 and c6 both hidden, cohort 1 has 4 communities with a figure: alpha-city's
+    director sees no quartiles, program staff see them, with n = 4."""
+    small = {5: (8, 6), 6: (8, 6)}
+    mine = _spreads(tmp_path, ALPHA, small)
+    staff = _spreads(tmp_path, PROGRAM, small)
+    key = "cohort_comparison alpha-city 2015-16 activation_rate"
+    assert pd.isna(mine[f"{key} median"]) and pd.isna(mine[f"{key} q1"]) and mine[f"{key} n"] == 4
+    assert staff[f"{key} n"] == 4 and staff[f"{key} median"] == pytest.approx(55 / 70)
+    assert da.thin_spreads(mine) == []
