@@ -7,6 +7,7 @@ import components as ui
 from charts.cohorts import METRICS
 from components.wording import Tile, program_tiles, survey_tiles
 from metrics import formats
+from metrics.access import MIN_COMMUNITIES
 from metrics.headline import survey as headline_survey
 from metrics.scope import Scope
 
@@ -53,6 +54,12 @@ def comparison(community: str, name: str) -> None:
                       for m, v in zip(cmp["metric"], cmp[col])]
     text = {c: "text" for c in ("value", "q1", "median", "q3")}
     st.caption(formats.RATES_EXPLAINED)
+    thin = cmp[cmp["median"].isna() & (cmp["n"] > 0)]
+    if len(thin):   # metrics.cohorts.spread: too few communities with a figure for this viewer
+        names = [METRICS[m][0].lower() for m in thin["metric"]]
+        names = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        st.caption(f"The cohort's spread of the {names} is shown to program staff only: fewer than "
+                   f"{MIN_COMMUNITIES} of its communities have a figure.")
     ui.table(shown, ["label", "value", "q1", "median", "q3", "n"], key="comparison",
              file_name=f"{community} against cohort {view.year}", kinds=text,
              labels={"label": "Measure", "value": name, "q1": "Cohort Q1",

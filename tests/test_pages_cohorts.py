@@ -60,3 +60,19 @@ def test_cohort_1_leads_with_its_headline_and_survey(demo_path, monkeypatch):
     assert "Cohort 1's headline, 2015-16" in words
     assert words.count("of n = 60 communities answered yes; 95% interval") == 5
     assert "45 of n = 60 communities answered yes; 95% interval 62.8% to 84.2%." in words
+
+
+def test_a_community_sees_no_spread_of_fewer_than_five_communities(tmp_path, monkeypatch):
+    """Cohort 1 of the disclosure warehouse with c5 and c6 too small to show: 4 communities have
+    a figure, so Alpha City's director gets the comparison without the cohort's quartiles."""
+    from tests import disclosure_warehouse
+    from tests.dashboard_support import write_access_file
+
+    path = disclosure_warehouse.build(tmp_path / "thin.duckdb", small={5: (8, 6), 6: (8, 6)})
+    write_access_file(tmp_path / "access.toml", monkeypatch, {"alpha": "alpha-city"})
+    at = open_app(path, monkeypatch, "cohorts", session={"user": "alpha", "community": "alpha-city"},
+                  community="alpha-city", year="2015-16")
+    cmp = table_with(at, "Cohort median").set_index("Measure")
+    assert cmp.loc["Activation rate"].tolist() == ["74.9%", "–", "–", "–", "4"]
+    assert ("The cohort's spread of the activation rate and active-user rate is shown to program staff only: "
+            "fewer than 5 of its communities have a figure.") in text(at)
