@@ -41,7 +41,7 @@ demo: $(VENV)/installed
 	$(PY) -m warehouse.demo --if-missing
 
 run: $(VENV)/installed chromium demo
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run server.py --server.port $(PORT) --server.headless true
 
 test: $(VENV)/installed chromium axe java
 	$(PY) -m pytest -q -n 2 --dist loadfile

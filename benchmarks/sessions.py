@@ -283,7 +283,7 @@ def measure(warehouse: Path, repeat: int, sessions: tuple[int, ...], with_browse
     from warehouse import store
     store.copy_published(warehouse, path)
     env = {"LCC_WAREHOUSE": str(path)}
-    with ws_support.server(ROOT / "dashboard.py", env, WORK / "server.log") as url:
+    with ws_support.server(ROOT / "server.py", env, WORK / "server.log") as url:
         wc = warm_and_cold(url, path, repeat)
         warm_up(url)   # the cold runs' last publish emptied every other page's caches
         conc = {n: concurrent(url, n) for n in sessions}

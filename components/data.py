@@ -75,6 +75,18 @@ def warehouse() -> Warehouse:
         _unavailable(path, e)
 
 
+def preopen() -> bool:
+    """Open the published warehouse before the first visitor comes (server.py, at start), so
+    that the first page is as quick as any later one. False when there is none yet or it cannot
+    be read: the first page then says why."""
+    path = store.warehouse_path()
+    try:
+        _open(str(path), store.file_stamp(path))
+        return True
+    except (duckdb.Error, OSError):
+        return False
+
+
 def _unavailable(path, error: BaseException) -> None:
     if store.real_data_published(path) or isinstance(error, duckdb.Error):
         what = store.refusal(path) if not path.exists() else (

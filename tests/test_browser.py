@@ -38,7 +38,7 @@ pytestmark = [
 
 def _start_app(demo_path, log: Path, extra_env: dict[str, str] | None = None):
     """A Streamlit server on the warehouse; yields its URL and stops it afterwards."""
-    with server(ROOT / "dashboard.py", {"LCC_WAREHOUSE": str(demo_path), **(extra_env or {})}, log) as url:
+    with server(ROOT / "server.py", {"LCC_WAREHOUSE": str(demo_path), **(extra_env or {})}, log) as url:
         yield url
 
 

@@ -28,7 +28,7 @@ def dashboard(demo_path, tmp_path_factory):
     mp.undo()
     env = {"LCC_WAREHOUSE": str(demo_path), "LCC_ACCESS_FILE": str(access),
            "LCC_AUDIT_LOG": str(folder / "audit.log"), "LCC_AUTH_STORE": str(folder / "signin.sqlite3")}
-    with server(ROOT / "dashboard.py", env, folder / "server.log") as url:
+    with server(ROOT / "server.py", env, folder / "server.log") as url:
         yield url, folder
 
 
