@@ -26,7 +26,7 @@ elif demo_count:
 else:
     st.success("No demo data: every community's figures come from loaded files.")
 
-cols = st.columns(4)
+cols = st.columns([1, 1, 1.5, 1.5])   # a date ("Sept. 30, 2026") needs half as much room again as a count
 cols[0].metric("Communities", formats.count(len(communities)), border=True)
 cols[1].metric("School years", formats.count(len(view.years)), border=True,
                help=", ".join(view.years))

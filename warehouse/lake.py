@@ -142,7 +142,8 @@ def open_partitions(con: duckdb.DuckDBPyConnection, lake: Path, community_ids, s
     if ids is None and label is None:
         con.execute("INSERT INTO lake_opened VALUES (NULL, NULL, NULL)")   # everything
     elif parts:
-        con.executemany("INSERT INTO lake_opened VALUES (?, ?, ?)", [[t, sy, c] for t, sy, c, _ in parts])
+        con.execute("INSERT INTO lake_opened SELECT unnest(?), unnest(?), unnest(?)",
+                    [[t for t, _, _, _ in parts], [sy for _, sy, _, _ in parts], [c for _, _, c, _ in parts]])
 
 
 def ensure_open(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | None = None) -> None:
@@ -202,7 +203,9 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
                 c = int(rel.parts[2].split("=", 1)[1])
                 n, fp = after[(sy, c)]
                 rows.append([table, sy, c, str(rel), n, fp])
-            con.executemany("INSERT INTO lake_file VALUES (?, ?, ?, ?, ?, ?)", rows)
+            # one statement for all the files: executemany costs a few ms a row (26 s of a demo build)
+            con.execute("INSERT INTO lake_file SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+                        [list(col) for col in zip(*rows)])
             written += len(rows)
     return written
 

@@ -368,7 +368,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     else:
         ids = sorted(set(community_ids))
         con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope (community_id INTEGER)")
-        con.executemany("INSERT INTO refresh_scope VALUES (?)", [[i] for i in ids])
+        con.execute("INSERT INTO refresh_scope SELECT unnest(?)", [list(ids)])
     con.execute(SCHOOL_YEAR_OF)
     in_scope = "community_id IN (SELECT community_id FROM refresh_scope)"
     # rollup_card_year is maintained only when it is complete before (or is made complete by a
@@ -425,7 +425,7 @@ def refresh_student_month(con: duckdb.DuckDBPyConnection, community_ids: Iterabl
     active in the year changes no yearly count but may add an active user to the month."""
     con.execute(SCHOOL_YEAR_OF)
     con.execute("CREATE OR REPLACE TEMP TABLE refresh_scope (community_id INTEGER)")
-    con.executemany("INSERT INTO refresh_scope VALUES (?)", [[int(i)] for i in sorted(set(community_ids))])
+    con.execute("INSERT INTO refresh_scope SELECT unnest(?)", [[int(i) for i in sorted(set(community_ids))]])
     since = _as_date(since)
     con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year "
                 "WHERE end_date >= ?", [since])

@@ -206,7 +206,7 @@ def changed(con: duckdb.DuckDBPyConnection, community_ids) -> None:
     con.execute("CREATE TEMP TABLE IF NOT EXISTS publish_changed (community_id INTEGER)")
     ids = [None] if community_ids is None else list(community_ids)
     if ids:
-        con.executemany("INSERT INTO publish_changed VALUES (?)", [[i] for i in ids])
+        con.execute("INSERT INTO publish_changed SELECT unnest(?)", [ids])
 
 
 def _changed_ids(con: duckdb.DuckDBPyConnection) -> list[int] | None:
@@ -230,7 +230,7 @@ def _stamp_versions(con: duckdb.DuckDBPyConnection, new_version: str, ids: list[
         con.execute("INSERT INTO community_version SELECT community_id, ? FROM community", [new_version])
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('shared_version', ?)", [new_version])
     else:
-        con.executemany("INSERT OR REPLACE INTO community_version VALUES (?, ?)", [[i, new_version] for i in ids])
+        con.execute("INSERT OR REPLACE INTO community_version SELECT unnest(?), ?", [list(ids), new_version])
 
 
 def versions(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, str]]:
