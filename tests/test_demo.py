@@ -1,8 +1,9 @@
 """The demo warehouse reproduces every figure of DESIGN.md section 3 through the metrics."""
 import duckdb
+import pandas as pd
 import pytest
 
-from metrics import (Scope, active_user_rate, activation_by_week, activation_rate, circulation_by_month,
+from metrics import (Scope, active_user_rate, activation_by_week, activation_rate,
                      circulation_growth, cohort_comparison, cohort_totals, community_table, eresource_growth,
                      staff_cards, survey_indicators)
 from metrics.catalog import communities, schools
@@ -100,10 +101,16 @@ def test_no_two_platforms_grow_alike(demo_con):
 
 
 def test_summer_reading_is_in_the_seasons_of_every_community(demo_con):
-    for slug in communities(demo_con)["slug"]:
-        df = circulation_by_month(demo_con, Scope("2015-16", community=slug))
-        months = df.groupby("month")["circulation"].sum()
-        months.index = months.index.astype("datetime64[ns]")
+    """July and August keep at least 40% of a school month's loans in every community, in
+    2014-15 and 2015-16 (one query over the circulation view the metrics read: asking the metric
+    for each of 109 communities took 87 s)."""
+    df = demo_con.execute("""
+        SELECT slug, month, sum(circulation) AS circulation FROM v_circulation_month
+        WHERE month BETWEEN DATE '2014-07-01' AND DATE '2016-06-30' GROUP BY ALL""").df()
+    assert df["slug"].nunique() == len(communities(demo_con))
+    df["month"] = pd.to_datetime(df["month"])
+    for slug, months in df.groupby("slug"):
+        months = months.set_index("month")["circulation"]
         for year in (2014, 2015):
             year_months = months[(months.index >= f"{year}-07-01") & (months.index <= f"{year + 1}-06-30")]
             school = year_months[~year_months.index.month.isin([7, 8])].mean()
