@@ -44,9 +44,13 @@ def render(sql: str, engine: str) -> Rendered:
         return Rendered(sql, names(sql))
     if engine != "spark":
         raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    return spark(tree(sql).copy())
+
+
+def spark(t) -> Rendered:
+    """A DuckDB syntax tree (a copy the caller may give away) rendered for Spark, fixed."""
     from sqlglot import exp
 
-    t = tree(sql).copy()
     for fix in SPARK_FIXES:
         t = t.transform(fix)
     params = frozenset(p.name for p in t.find_all(exp.Placeholder))

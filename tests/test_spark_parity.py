@@ -296,3 +296,39 @@ def test_duckdb_gets_the_text_as_written_and_nothing_is_parsed_twice():
 def test_union_by_name_is_refused_for_spark():
     with pytest.raises(ValueError, match="BY NAME"):
         dialect.render("SELECT 1 AS a UNION ALL BY NAME SELECT 2 AS a", "spark")
+
+
+# ---------------------------------------------------------------- the rollup refresh on Spark
+# Last in the file: the refresh replaces the session's rollup views with the ones Spark computed.
+def _same_rollups(duck, sp, tmp_path):
+    from warehouse import spark_refresh
+    from warehouse.spark import parquet_tables, to_pandas
+
+    frames = spark_refresh.refresh(sp.spark, spark_refresh.rollup_columns(duck))
+    rows = spark_refresh.write(frames, tmp_path)
+    written = parquet_tables(tmp_path)
+    for table, frame in frames.items():
+        mine = duck.execute(f"SELECT * FROM {table}").df()
+        theirs = to_pandas(frame)
+        keys = list(mine.columns)
+        a = mine.sort_values(keys, na_position="last").reset_index(drop=True)
+        b = theirs[keys].sort_values(keys, na_position="last").reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=table)
+        assert rows[table] == len(mine) and table in written
+    return rows
+
+
+def test_the_full_refresh_on_spark_writes_duckdbs_rollups_row_for_row(random_pair, tmp_path):
+    duck, sp = random_pair
+    rows = _same_rollups(duck, sp, tmp_path)
+    assert rows["rollup_student_cells"] > 50 and rows["rollup_circulation_month"] > 50
+    # the lake's rollups in the lake's partitions
+    weeks = sorted(p.relative_to(tmp_path / "rollup_activation_week").parts[:2]
+                   for p in (tmp_path / "rollup_activation_week").rglob("*.parquet"))
+    assert weeks and all(a.startswith("school_year=") and b.startswith("community_id=") for a, b in weeks)
+
+
+def test_the_demos_rollups_rebuilt_on_spark_are_duckdbs(demo_pair, tmp_path):
+    duck, sp = demo_pair
+    rows = _same_rollups(duck, sp, tmp_path)
+    assert rows["rollup_community_cells"] > 1000

@@ -40,7 +40,8 @@ def session():
             from pyspark.sql import SparkSession
 
             _SESSION = (
-                SparkSession.builder.master("local[2]").appName("lcc-metrics")
+                # a cluster's master (spark://host:7077, yarn, k8s://...) from LCC_SPARK_MASTER
+                SparkSession.builder.master(os.environ.get("LCC_SPARK_MASTER", "local[2]")).appName("lcc-metrics")
                 .config("spark.sql.session.timeZone", "UTC")        # school years end at UTC midnight on both engines
                 # Local mode over small files (tests, one machine): each query is a few small
                 # stages, so per-task and per-compile costs dominate. 200 shuffle partitions made a

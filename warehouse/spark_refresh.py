@@ -1,0 +1,135 @@
+"""The full rollup refresh on Spark, over a lake, for a program-wide rebuild on a cluster.
+
+    python -m warehouse.spark_refresh WAREHOUSE OUT [--master spark://host:7077]
+
+The statements are warehouse/rollups.py's own, written once in DuckDB's dialect: each is parsed
+with sqlglot, DuckDB's macro school_year_of written out, rendered for Spark by metrics/dialect.py
+and run in the order of a full refresh (rollups.refresh with no communities and no date). Each
+result is a temporary view named after its table, with the table's columns and types, so the next
+statement reads it as DuckDB reads the table. Then every rollup is written under OUT as Parquet:
+the lake's rollups partitioned as the lake partitions them (school_year=…/community_id=…), the
+catalog's rollups one folder each. tests/test_spark_refresh.py checks them row for row against
+DuckDB's refresh.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from warehouse import lake, rollups
+
+# A full refresh: what rollups.refresh(con) runs, in its order (no since, every community).
+STEPS = (rollups.USE_YEAR, rollups.CARD_YEAR, rollups.FIRST_ACTIVITY, rollups.HOLDERS, rollups.PEOPLE_YEAR,
+         rollups.STUDENT_CELLS, rollups.ACTIVATION_WEEK, rollups.STUDENT_MONTH, rollups.CIRCULATION_MONTH,
+         rollups.LOGINS_MONTH, rollups.ERESOURCE_MONTH, rollups.COMMUNITY_CELLS, rollups.COMMUNITY_PEOPLE,
+         rollups.COMMUNITY_WEEKS, rollups.CIRCULATION_YEAR)
+EVERYTHING = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
+_TARGET = re.compile(r"^\s*(?:INSERT INTO|CREATE OR REPLACE TEMP TABLE)\s+(\w+)(?:\s+AS)?\s+(.*)$", re.S)
+# DuckDB column types as Spark's, for the casts an INSERT into the table would make.
+SPARK_TYPES = {"INTEGER": "int", "BIGINT": "bigint", "SMALLINT": "smallint", "VARCHAR": "string", "DATE": "date",
+               "BOOLEAN": "boolean", "DOUBLE": "double", "TIMESTAMP": "timestamp_ntz", "HUGEINT": "decimal(38,0)"}
+
+
+def statements() -> list[tuple[str, str]]:
+    """(table or temporary table, its query in DuckDB's dialect) of a full refresh, in order."""
+    out = [("refresh_scope", "SELECT community_id FROM community"),
+           ("refresh_years", f"SELECT {rollups.YEARS} FROM school_year")]
+    for sql in STEPS:
+        name, query = _TARGET.match(sql.format(**EVERYTHING)).groups()
+        out.append((name, query))
+    return out
+
+
+@lru_cache(maxsize=64)
+def spark_sql(query: str) -> str:
+    """A refresh statement for Spark: school_year_of(x) written out, then metrics.dialect's
+    rendering (GROUP BY ALL and ORDER BY ALL expanded, and the rest)."""
+    from sqlglot import exp
+
+    from metrics import dialect
+    body = rollups.SCHOOL_YEAR_OF.split(" AS", 1)[1]   # the macro's expression of d
+
+    def expand(node):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "school_year_of":
+            arg = node.expressions[0]
+            return dialect.tree(f"SELECT {body}").expressions[0].copy().transform(
+                lambda n: arg.copy() if isinstance(n, exp.Column) and n.name == "d" else n)
+        return node
+    return dialect.spark(dialect.tree(query).copy().transform(expand)).text
+
+
+def refresh(spark, columns: dict[str, list[tuple[str, str]]]) -> dict[str, object]:
+    """Run a full refresh in a Spark session whose temporary views hold the warehouse's tables
+    (warehouse.spark.open_lake). columns: {rollup table: [(column, DuckDB type)]}. Returns
+    {rollup table: its Spark DataFrame}, each also a temporary view of that name."""
+    from pyspark.sql import functions as F
+
+    out = {}
+    for name, query in statements():
+        df = spark.sql(spark_sql(query))
+        if name in columns:   # an INSERT: the table's columns, in order, cast to its types
+            df = df.toDF(*[c for c, _ in columns[name]]).select(
+                *[F.col(c).cast(SPARK_TYPES.get(t, t)) for c, t in columns[name]])
+            out[name] = df
+        df.createOrReplaceTempView(name)
+    return out
+
+
+def write(frames: dict[str, object], folder: Path) -> dict[str, int]:
+    """Each rollup as Parquet under folder/<table>/: the lake's rollups Hive-partitioned by school
+    year and community (the school year computed as the lake computes it), the others whole.
+    Returns the rows of each."""
+    from pyspark.sql import functions as F
+
+    rows = {}
+    for name, df in frames.items():
+        df = df.cache()
+        rows[name] = df.count()
+        target = str(folder / name)
+        if name in lake.PARTITIONED:
+            sy = lake.PARTITIONED[name]
+            if sy != "school_year":
+                df = df.withColumn("school_year", F.expr(spark_sql(f"SELECT {sy} FROM t").split("SELECT ", 1)[1]
+                                                         .rsplit(" FROM", 1)[0]))
+            df.write.mode("overwrite").partitionBy("school_year", "community_id").parquet(target)
+        else:
+            df.write.mode("overwrite").parquet(target)
+        df.unpersist()
+    return rows
+
+
+def rollup_columns(con) -> dict[str, list[tuple[str, str]]]:
+    """{rollup table: [(column, DuckDB type)]} of a warehouse open on DuckDB (store.open_readonly)."""
+    return {t: [(c, typ) for c, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM {t}").fetchall()]
+            for t in rollups.ROLLUP_TABLES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Rebuild every rollup of a published warehouse on Spark.")
+    ap.add_argument("warehouse", type=Path, help="the published warehouse path (its catalog link)")
+    ap.add_argument("out", type=Path, help="folder for the rollups' Parquet files")
+    ap.add_argument("--master", default=None, help="a Spark master URL (default: $LCC_SPARK_MASTER or local[2])")
+    args = ap.parse_args(argv)
+    if args.master:
+        os.environ["LCC_SPARK_MASTER"] = args.master
+    from warehouse import spark as spark_module
+    start = time.monotonic()
+    from warehouse import store
+    con = store.open_readonly(args.warehouse)
+    columns = rollup_columns(con)
+    con.close()
+    wh = spark_module.open_lake(args.warehouse, args.out / "_catalog", cache=False)
+    frames = refresh(wh.spark, columns)
+    for name, n in write(frames, args.out).items():
+        print(f"{name}: {n:,} rows", flush=True)
+    print(f"Rollups rebuilt on Spark in {time.monotonic() - start:.1f} s, under {args.out}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
