@@ -118,6 +118,48 @@ def phase_impact(path: Path, repeat: int) -> dict:
     return out
 
 
+def phase_refresh(path: Path, engine: str) -> dict:
+    """The full rollup refresh of every community and year (issue 19): on DuckDB, rollups.refresh
+    in a writer over a copy of the published warehouse (every partition opened first, the
+    publish not counted); on Spark local mode, warehouse.spark_refresh over the lake's files in
+    place, its rollups written as Parquet (opening the lake and starting the JVM not counted)."""
+    import shutil
+    import tempfile
+
+    from warehouse import store
+    folder = Path(tempfile.mkdtemp(dir=WORK))
+    try:
+        if engine == "duckdb":
+            from warehouse import lake, rollups
+            copy = folder / "warehouse.duckdb"
+            store.copy_published(path, copy)
+            with store.publishing(copy, communities=store.EVERY) as con:
+                lake.ensure_open(con, None, None)
+                t0 = time.perf_counter()
+                rollups.refresh(con)
+                seconds = time.perf_counter() - t0
+        else:
+            from warehouse import spark, spark_refresh
+            con = store.open_readonly(path)
+            columns = spark_refresh.rollup_columns(con)
+            con.close()
+            wh = spark.open_lake(path, folder / "catalog", cache=False)
+            t0 = time.perf_counter()
+            rows = spark_refresh.write(spark_refresh.refresh(wh.spark, columns), folder / "rollups")
+            seconds = time.perf_counter() - t0
+        return {"seconds": round(seconds, 2), **({"rows": rows} if engine == "spark" else {})}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _refresh(result: dict, args: argparse.Namespace, path: Path) -> None:
+    for engine in ("duckdb", "spark"):
+        r, _, rss = _child("refresh", args, path, ["--engine", engine])
+        result[f"refresh_{engine}_s"] = r["seconds"]
+        result[f"refresh_{engine}_rss_mb"] = round(rss)
+    result["refresh_measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
 def _impact(result: dict, args: argparse.Namespace, path: Path) -> None:
     impact, _, _ = _child("impact", args, path, ["--repeat", str(IMPACT_REPEAT)])
     result["impact"] = {key: {**_summary(v["runs_ms"]), "campaigns": v["campaigns"]} for key, v in impact.items()}
@@ -408,7 +450,8 @@ PHASES = {"build": lambda a: phase_build(a.path, a.scale),
           "queries": lambda a: phase_pages(a.path, a.repeat, use_raw=False),
           "raw": lambda a: phase_pages(a.path, a.raw_repeat, use_raw=True),
           "ingest": lambda a: phase_ingest(a.path, a.ingest_rows, tuple(a.sweep_rows or ())),
-          "impact": lambda a: phase_impact(a.path, a.repeat)}
+          "impact": lambda a: phase_impact(a.path, a.repeat),
+          "refresh": lambda a: phase_refresh(a.path, a.engine)}
 
 
 # ------------------------------------------------------------------ parent: orchestration
@@ -575,6 +618,10 @@ def report(results: dict) -> str:
                              f"{imp['measured_at']}) | median {k['median_ms']:,.0f} ms (n {k['n']}) | "
                              + (f"< {IMPACT_MS:.0f} ms: {_mark(k['median_ms'] < IMPACT_MS)} |" if key == COMMUNITY
                                 else "– |"))
+        if "refresh_duckdb_s" in r:
+            lines.append(f"| full rollup refresh (every community and year; measured {r['refresh_measured_at']}) | "
+                         f"DuckDB {r['refresh_duckdb_s']:,.1f} s, Spark local[2] {r['refresh_spark_s']:,.1f} s "
+                         f"(rollups written as Parquet) | – |")
         ing = r.get("ingest")
         if ing:
             for kind, target in (("parquet", PARQUET_ROWS_S), ("csv", CSV_ROWS_S)):
@@ -702,6 +749,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from results.json")
     ap.add_argument("--impact-only", type=Path, metavar="WAREHOUSE",
                     help="measure only the impact estimates, on this already built warehouse of the one size given")
+    ap.add_argument("--refresh-only", type=Path, metavar="WAREHOUSE",
+                    help="measure only the full rollup refresh on DuckDB and on Spark, on this built warehouse")
+    ap.add_argument("--engine", choices=("duckdb", "spark"), help=argparse.SUPPRESS)
     ap.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, help=argparse.SUPPRESS)
@@ -717,6 +767,11 @@ def main(argv: list[str] | None = None) -> int:
         WORK.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:
             _impact(results["sizes"].setdefault(size, {}), args, args.impact_only)
+        RESULTS.write_text(json.dumps(results, indent=1))
+    elif args.refresh_only:
+        WORK.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            _refresh(results["sizes"].setdefault(size, {}), args, args.refresh_only)
         RESULTS.write_text(json.dumps(results, indent=1))
     elif not args.report_only:
         for size in args.sizes:

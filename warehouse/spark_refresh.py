@@ -67,6 +67,7 @@ def refresh(spark, columns: dict[str, list[tuple[str, str]]]) -> dict[str, objec
     """Run a full refresh in a Spark session whose temporary views hold the warehouse's tables
     (warehouse.spark.open_lake). columns: {rollup table: [(column, DuckDB type)]}. Returns
     {rollup table: its Spark DataFrame}, each also a temporary view of that name."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     out = {}
@@ -75,6 +76,11 @@ def refresh(spark, columns: dict[str, list[tuple[str, str]]]) -> dict[str, objec
         if name in columns:   # an INSERT: the table's columns, in order, cast to its types
             df = df.toDF(*[c for c, _ in columns[name]]).select(
                 *[F.col(c).cast(SPARK_TYPES.get(t, t)) for c, t in columns[name]])
+            out[name] = df
+        # Kept once computed, as DuckDB keeps a table: otherwise every later step (and every
+        # write) computes the whole chain again from the events.
+        df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        if name in out:
             out[name] = df
         df.createOrReplaceTempView(name)
     return out
@@ -88,7 +94,6 @@ def write(frames: dict[str, object], folder: Path) -> dict[str, int]:
 
     rows = {}
     for name, df in frames.items():
-        df = df.cache()
         rows[name] = df.count()
         target = str(folder / name)
         if name in lake.PARTITIONED:
@@ -99,7 +104,6 @@ def write(frames: dict[str, object], folder: Path) -> dict[str, int]:
             df.write.mode("overwrite").partitionBy("school_year", "community_id").parquet(target)
         else:
             df.write.mode("overwrite").parquet(target)
-        df.unpersist()
     return rows
 
 
