@@ -57,7 +57,7 @@ def browser(tmp_path_factory):
         b.close()
 
 
-def _wait_until_idle(page, timeout_s: float = 60) -> None:
+def _wait_until_idle(page, timeout_s: float = 180) -> None:
     """Streamlit renders in steps: wait for the app to stop running and the page to settle."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
     # The first session after a server start shows an empty page while its first run imports
@@ -69,7 +69,10 @@ def _wait_until_idle(page, timeout_s: float = 60) -> None:
     while time.monotonic() < deadline:
         # stale elements (faded while a rerun replaces them) count as running: axe would see
         # their faded colors
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
+        # The app's own script state first: the status widget does not show during every pause
+        # of a cold run, and a page screenshot then caught it half drawn.
+        running = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count() == 0 or \
+            page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
             page.locator('[data-testid="stSpinner"]').count() > 0 or \
             page.locator('[data-stale="true"]').count() > 0
         if running:
@@ -79,7 +82,7 @@ def _wait_until_idle(page, timeout_s: float = 60) -> None:
         elif time.monotonic() - quiet_since > 1.5:
             return
         time.sleep(0.25)
-    raise AssertionError("the page kept running for a minute")
+    raise AssertionError(f"the page kept running for {timeout_s:.0f} s")
 
 
 @pytest.mark.parametrize("scope", SCOPES)
