@@ -130,11 +130,10 @@ def phase_refresh(path: Path, engine: str) -> dict:
     folder = Path(tempfile.mkdtemp(dir=WORK))
     try:
         if engine == "duckdb":
-            from warehouse import lake, rollups
+            from warehouse import rollups
             copy = folder / "warehouse.duckdb"
             store.copy_published(path, copy)
-            with store.publishing(copy, communities=store.EVERY) as con:
-                lake.ensure_open(con, None, None)
+            with store.publishing(copy, communities=store.EVERY) as con:   # every partition opened
                 t0 = time.perf_counter()
                 rollups.refresh(con)
                 seconds = time.perf_counter() - t0

@@ -302,6 +302,13 @@ CIRCULATION_YEAR = """
 """
 
 
+# The steps after first activity, in order, for every refresh (warehouse/spark_refresh.py runs
+# the same ones on Spark); and the filters of a refresh of everything.
+LATER_STEPS = (HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, STUDENT_MONTH, CIRCULATION_MONTH,
+               LOGINS_MONTH, ERESOURCE_MONTH, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR)
+EVERYTHING = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
+
+
 # Which rows of each rollup a refresh since a date recomputes (see refresh). Every other row of
 # a community in scope is kept as it is.
 YEAR_TABLES = ("rollup_people_year", "rollup_activation_week", "rollup_student_cells", "rollup_community_cells",
@@ -380,7 +387,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
     card_year = everything or card_year_kept(con)
     if since is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE refresh_years AS SELECT {YEARS} FROM school_year")
-        parts, bounds = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}, {}
+        parts, bounds = EVERYTHING, {}
         for table in ROLLUP_TABLES:
             if table != "rollup_card_year" or card_year:
                 con.execute(f"DELETE FROM {table} WHERE {in_scope}")
@@ -409,8 +416,7 @@ def refresh(con: duckdb.DuckDBPyConnection, community_ids: Iterable[int] | None 
         for table in WHOLE_TABLES:
             con.execute(f"DELETE FROM {table} WHERE {in_scope}")
         steps = [CARD_YEAR, FIRST_ACTIVITY_SINCE] if card_year else [FIRST_ACTIVITY_SINCE]
-    steps = [USE_YEAR, *steps, HOLDERS, PEOPLE_YEAR, STUDENT_CELLS, ACTIVATION_WEEK, STUDENT_MONTH, CIRCULATION_MONTH,
-             LOGINS_MONTH, ERESOURCE_MONTH, COMMUNITY_CELLS, COMMUNITY_PEOPLE, COMMUNITY_WEEKS, CIRCULATION_YEAR]
+    steps = [USE_YEAR, *steps, *LATER_STEPS]
     for sql in steps:
         _run(con, sql.format(**parts), bounds)
     for table in ("use_year", "holder_year", "refresh_scope", "refresh_years"):

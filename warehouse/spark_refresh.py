@@ -8,7 +8,7 @@ and run in the order of a full refresh (rollups.refresh with no communities and 
 result is a temporary view named after its table, with the table's columns and types, so the next
 statement reads it as DuckDB reads the table. Then every rollup is written under OUT as Parquet:
 the lake's rollups partitioned as the lake partitions them (school_year=…/community_id=…), the
-catalog's rollups one folder each. tests/test_spark_refresh.py checks them row for row against
+catalog's rollups one folder each. tests/test_spark_parity.py checks them row for row against
 DuckDB's refresh.
 """
 from __future__ import annotations
@@ -24,11 +24,7 @@ from pathlib import Path
 from warehouse import lake, rollups
 
 # A full refresh: what rollups.refresh(con) runs, in its order (no since, every community).
-STEPS = (rollups.USE_YEAR, rollups.CARD_YEAR, rollups.FIRST_ACTIVITY, rollups.HOLDERS, rollups.PEOPLE_YEAR,
-         rollups.STUDENT_CELLS, rollups.ACTIVATION_WEEK, rollups.STUDENT_MONTH, rollups.CIRCULATION_MONTH,
-         rollups.LOGINS_MONTH, rollups.ERESOURCE_MONTH, rollups.COMMUNITY_CELLS, rollups.COMMUNITY_PEOPLE,
-         rollups.COMMUNITY_WEEKS, rollups.CIRCULATION_YEAR)
-EVERYTHING = {"events": "TRUE", "months": "TRUE", "labels": "TRUE"}
+STEPS = (rollups.USE_YEAR, rollups.CARD_YEAR, rollups.FIRST_ACTIVITY, *rollups.LATER_STEPS)
 _TARGET = re.compile(r"^\s*(?:INSERT INTO|CREATE OR REPLACE TEMP TABLE)\s+(\w+)(?:\s+AS)?\s+(.*)$", re.S)
 # DuckDB column types as Spark's, for the casts an INSERT into the table would make.
 SPARK_TYPES = {"INTEGER": "int", "BIGINT": "bigint", "SMALLINT": "smallint", "VARCHAR": "string", "DATE": "date",
@@ -40,7 +36,7 @@ def statements() -> list[tuple[str, str]]:
     out = [("refresh_scope", "SELECT community_id FROM community"),
            ("refresh_years", f"SELECT {rollups.YEARS} FROM school_year")]
     for sql in STEPS:
-        name, query = _TARGET.match(sql.format(**EVERYTHING)).groups()
+        name, query = _TARGET.match(sql.format(**rollups.EVERYTHING)).groups()
         out.append((name, query))
     return out
 
@@ -90,17 +86,14 @@ def write(frames: dict[str, object], folder: Path) -> dict[str, int]:
     """Each rollup as Parquet under folder/<table>/: the lake's rollups Hive-partitioned by school
     year and community (the school year computed as the lake computes it), the others whole.
     Returns the rows of each."""
-    from pyspark.sql import functions as F
-
     rows = {}
     for name, df in frames.items():
         rows[name] = df.count()
         target = str(folder / name)
         if name in lake.PARTITIONED:
             sy = lake.PARTITIONED[name]
-            if sy != "school_year":
-                df = df.withColumn("school_year", F.expr(spark_sql(f"SELECT {sy} FROM t").split("SELECT ", 1)[1]
-                                                         .rsplit(" FROM", 1)[0]))
+            if sy != "school_year":   # the lake's own expression, rendered as every statement is
+                df = df.sparkSession.sql(spark_sql(f"SELECT *, {sy} AS school_year FROM {name}"))
             df.write.mode("overwrite").partitionBy("school_year", "community_id").parquet(target)
         else:
             df.write.mode("overwrite").parquet(target)
