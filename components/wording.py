@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from metrics import formats
+from metrics.definitions import label
 from metrics.suppression import NO_DATA
 
 
@@ -75,7 +76,7 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
 
     tiles = []
     c = ch("enrolled", "count")
-    tiles.append(Tile("Students enrolled", _shown(cur.get("enrolled"), "count"), c.delta,
+    tiles.append(Tile(label("enrolled", short=True), _shown(cur.get("enrolled"), "count"), c.delta,
                       sentence(f"{_shown(cur.get('enrolled'), 'count')} K-12 students were enrolled in {year}", c),
                       "Enrollment as supplied by the school districts (the denominator of every rate)."))
     c = ch("cards", "count")
@@ -85,21 +86,21 @@ def headline_tiles(cur: dict, prior: dict, year: str, prior_year: str, prior_ava
                                + (f" ({share} of enrollment)" if share else ""), c),
                       "Student cards held at the end of the school year."))
     c = ch("activation_rate", "rate")
-    tiles.append(Tile("Activation rate", _shown(cur.get("activation_rate"), "rate"), c.delta,
+    tiles.append(Tile(label("activation_rate", short=True), _shown(cur.get("activation_rate"), "rate"), c.delta,
                       sentence(f"{_shown(cur.get('activation_rate'), 'rate')} of enrolled students had used their "
                                f"card at least once, this year or earlier, by the end of {year}", c),
                       "Students whose card has been used at least once (checkout, login or e-resource login), "
                       "in this or an earlier year, over students enrolled. " + formats.RATES_EXPLAINED))
     c = ch("active_user_rate", "rate")
     active = cur.get("active")
-    tiles.append(Tile("Active-user rate", _shown(cur.get("active_user_rate"), "rate"), c.delta,
+    tiles.append(Tile(label("active_user_rate", short=True), _shown(cur.get("active_user_rate"), "rate"), c.delta,
                       sentence(f"{_shown(cur.get('active_user_rate'), 'rate')} of enrolled students "
                                f"({_shown(active, 'count')}) used their card this year", c),
                       "Students with at least one interaction in the school year, each counted once across "
                       "every platform, over students enrolled. " + formats.RATES_EXPLAINED))
     c = ch("circulation", "count")
     per = cur.get("per_student")
-    tiles.append(Tile("Library circulation", _shown(cur.get("circulation"), "count"), c.delta,
+    tiles.append(Tile(label("circulation", short=True), _shown(cur.get("circulation"), "count"), c.delta,
                       sentence(("The communities' libraries lent or renewed " if many else "The library lent or renewed ")
                                + f"{_shown(cur.get('circulation'), 'count')} items to "
                                + ("all their patrons" if many else "all its patrons")

@@ -15,17 +15,13 @@ import duckdb
 import pandas as pd
 
 from metrics.scope import is_school_year
+from metrics.targets import TARGETS
 from warehouse import store
 
 KINDS = ("campaign", "annotation")
-# Target metrics and how their values read: rates are shares 0-1, counts are whole numbers.
-TARGET_METRICS = {
-    "activation_rate": ("Activation rate", "rate"),
-    "active_user_rate": ("Active-user rate", "rate"),
-    "circulation": ("Circulation (checkouts and renewals)", "count"),
-    "circulation_per_student": ("Circulation per enrolled student", "ratio"),
-    "eresource_use": ("E-resource item requests", "count"),
-}
+# Target metrics and how their values read (rates are shares 0-1, counts whole numbers): the
+# ones metrics.targets reports on, named as it names them.
+TARGET_METRICS = TARGETS
 EARLIEST = dt.date(1990, 1, 1)
 SOURCES = ("campaign", "target")
 

@@ -5,12 +5,15 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.definitions import compute, select, suppressible, suppression
 from metrics.disclosure import hide
 from metrics.scope import COMMUNITY_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
 
 BREAKDOWNS = ("all", "community", "cohort", "school", "grade", "school_type", "title_i")
 NAMED = ("community", "school")   # breakdowns with a row per named community or school
+ACTIVATION = ("enrolled", "cards", "activated", "activation_rate", "activation_rate_of_cards")
+ACTIVE_USERS = ("enrolled", "active", "active_user_rate")
 
 # The row's key and label in the breakdown $by, for a row of v_cells.
 _KEY = """CASE $by WHEN 'all' THEN 'all' WHEN 'community' THEN slug WHEN 'cohort' THEN CAST(cohort AS VARCHAR)
@@ -23,10 +26,7 @@ _LABEL = """CASE $by WHEN 'all' THEN 'All students' WHEN 'community' THEN commun
     ELSE CASE WHEN title_i THEN 'Title I schools' ELSE 'Other schools' END END"""
 
 ACTIVATION_RATE_SQL = f"""
-SELECT {_KEY} AS key, any_value({_LABEL}) AS label,
-       sum(enrolled) AS enrolled, sum(cards) AS cards, sum(activated) AS activated,
-       sum(activated) / nullif(sum(enrolled), 0) AS activation_rate,
-       sum(activated) / nullif(sum(cards), 0) AS activation_rate_of_cards
+SELECT {_KEY} AS key, any_value({_LABEL}) AS label, {select(*ACTIVATION)}
 FROM v_cells
 WHERE grain = $grain AND school_year = $year AND {SCOPE_FILTER}
 GROUP BY key
@@ -47,13 +47,11 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
     _check(by)
     check(con, scope, names=by in NAMED)
     df = run(con, ACTIVATION_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)}) if counts is None else counts
-    return hide(con, scope, by, df, ["enrolled", "cards", "activated"],
-                {"activation_rate": ("activated", "enrolled"), "activation_rate_of_cards": ("activated", "cards")})
+    return hide(con, scope, by, df, *suppression(*ACTIVATION))
 
 
 ACTIVE_USER_RATE_SQL = f"""
-SELECT {_KEY} AS key, any_value({_LABEL}) AS label, sum(enrolled) AS enrolled, sum(active) AS active,
-       sum(active) / nullif(sum(enrolled), 0) AS active_user_rate
+SELECT {_KEY} AS key, any_value({_LABEL}) AS label, {select(*ACTIVE_USERS)}
 FROM v_cells
 WHERE grain = $grain AND school_year = $year AND {SCOPE_FILTER}
 GROUP BY key
@@ -68,7 +66,7 @@ def active_user_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "al
     _check(by)
     check(con, scope, names=by in NAMED)
     df = run(con, ACTIVE_USER_RATE_SQL, {**scope.params(), "by": by, "grain": scope.grain(by)}) if counts is None else counts
-    return hide(con, scope, by, df, ["enrolled", "active"], {"active_user_rate": ("active", "enrolled")})
+    return hide(con, scope, by, df, *suppression(*ACTIVE_USERS))
 
 
 ACTIVATION_BY_WEEK_SQL = f"""
@@ -100,8 +98,8 @@ def activation_by_week(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataF
     over students enrolled that year."""
     check(con, scope)
     df = run(con, ACTIVATION_BY_WEEK_SQL, scope.params())
-    df["activation_rate"] = df["activated"] / df["enrolled"].where(df["enrolled"] > 0)
-    return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})
+    df["activation_rate"] = compute(df, "activation_rate")
+    return suppress(df, *suppression("activation_rate"))
 
 
 STAFF_CARDS_SQL = f"""
@@ -118,7 +116,7 @@ def staff_cards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     used during it."""
     check(con, scope)
     df = run(con, STAFF_CARDS_SQL, scope.params())
-    return suppress(df, ["cards", "new_cards", "active"])
+    return suppress(df, suppressible("cards", "new_cards", "active"))
 
 
 ACTIVATION_SINCE_LAUNCH_SQL = f"""
@@ -145,7 +143,7 @@ WITH weekly AS (
 )
 SELECT l.slug AS key, l.name AS label, l.cohort, l.months, l.at, l.school_year,
        b.at_start + coalesce(max(c.in_year), 0) AS activated, b.enrolled,
-       (b.at_start + coalesce(max(c.in_year), 0)) / nullif(b.enrolled, 0) AS activation_rate
+       {select("activation_rate", numerator="(b.at_start + coalesce(max(c.in_year), 0))", denominator="b.enrolled")}
 FROM located l
 JOIN base b ON b.community_id = l.community_id AND b.school_year = l.school_year
 LEFT JOIN cumulative c  -- cumulative counts only grow: the latest week up to the mark is the max
@@ -161,4 +159,4 @@ def activation_since_launch(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.
     students enrolled that year. Card drives are judged at 5, 9 and 12 months."""
     check(con, scope, names=True)
     df = run(con, ACTIVATION_SINCE_LAUNCH_SQL, scope.params())
-    return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})
+    return suppress(df, *suppression("activation_rate"))

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.definitions import compute, deps, select, suppressible
 from metrics.disclosure import combine, hide_circulation, hide_totals, rate_hidden
 from metrics.scope import COMMUNITY_FILTER, ITEM_FILTER, SCOPE_FILTER, Scope, run
 from metrics.suppression import suppress
@@ -71,10 +72,9 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     _check(by)
     check(con, scope)
     df = run(con, CIRCULATION_GROWTH_SQL, {**scope.params(), "by": by}) if counts is None else counts.copy()
-    prior = df["prior_circulation"].where(df["prior_circulation"] > 0)
-    df["growth"] = df["circulation"] / prior - 1
+    df["growth"] = compute(df, "circulation_growth")
     df = hide_circulation(con, scope, df, by, {"circulation": "year", "prior_circulation": "prior"},
-                          {"growth": ("circulation", "prior_circulation")})
+                          {"growth": deps("circulation_growth")})
     return df.drop(columns=_DIM_COLUMNS)
 
 
@@ -91,7 +91,7 @@ WITH circ AS (
     GROUP BY school_year
 )
 SELECT e.school_year, coalesce(c.circulation, 0) AS circulation, e.enrolled,
-       coalesce(c.circulation, 0) / nullif(e.enrolled, 0) AS per_student
+       {select("circulation_per_student", numerator="coalesce(c.circulation, 0)", denominator="e.enrolled")}
 FROM enrolled e LEFT JOIN circ c USING (school_year)
 ORDER BY e.school_year
 """
@@ -104,10 +104,10 @@ def circulation_per_student(con: duckdb.DuckDBPyConnection, scope: Scope, *,
     check(con, scope)
     df = run(con, CIRCULATION_PER_STUDENT_SQL, scope.params()) if counts is None else counts
     circ = hide_circulation(con, scope, df, "all", {"circulation": "school_year"})
-    df = suppress(df.assign(circulation=circ["circulation"]), ["enrolled"])
+    df = suppress(df.assign(circulation=circ["circulation"]), suppressible("enrolled"))
     df = combine(df, circ)
     df = hide_totals(con, scope, df, {"enrolled": "enrolled"}, year="school_year")
-    return rate_hidden(df, "per_student", ("circulation", "enrolled"))
+    return rate_hidden(df, "per_student", deps("circulation_per_student"))
 
 
 HOTSPOT_LENDING_SQL = f"""
@@ -136,4 +136,4 @@ def hotspot_lending(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFram
     at least one hotspot loan, each counted once) in the school year and the year before."""
     check(con, scope)
     df = run(con, HOTSPOT_LENDING_SQL, scope.params())
-    return suppress(df, ["loans", "borrowers"])
+    return suppress(df, suppressible("loans", "borrowers"))

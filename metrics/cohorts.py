@@ -5,13 +5,16 @@ import duckdb
 import pandas as pd
 
 from metrics.access import MIN_COMMUNITIES, PROGRAM, AccessDenied, check, check_program, reachable
+from metrics.definitions import rates, select
 from metrics.disclosure import hide_rows
 from metrics.scope import Scope, run
 
-COMMUNITY_TABLE_SQL = """
+STUDENTS = ("enrolled", "cards", "new_cards", "activated", "active")
+COMPARABLE = ("activation_rate", "active_user_rate", "circulation_growth")
+
+COMMUNITY_TABLE_SQL = f"""
 WITH people AS (
-    SELECT community_id, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(new_cards) AS new_cards,
-           sum(activated) AS activated, sum(active) AS active
+    SELECT community_id, {select(*STUDENTS)}
     FROM v_cells WHERE grain = 'community' AND school_year = $year GROUP BY community_id
 ), circ AS (
     SELECT community_id,
@@ -20,13 +23,8 @@ WITH people AS (
     FROM v_circulation_year WHERE school_year IN ($year, $prior_year) GROUP BY community_id
 )
 SELECT c.slug AS key, c.name AS label, c.cohort, c.state,
-       coalesce(p.enrolled, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
-       coalesce(p.new_cards, 0) AS new_cards, coalesce(p.activated, 0) AS activated,
-       coalesce(p.active, 0) AS active,
-       p.activated / nullif(p.enrolled, 0) AS activation_rate,
-       p.active / nullif(p.enrolled, 0) AS active_user_rate,
-       coalesce(x.circulation, 0) AS circulation, coalesce(x.prior_circulation, 0) AS prior_circulation,
-       x.circulation / nullif(x.prior_circulation, 0) - 1 AS circulation_growth
+       {select(*STUDENTS, "activation_rate", "active_user_rate", over="p")},
+       {select("circulation", "prior_circulation", "circulation_growth", over="x")}
 FROM community c
 LEFT JOIN people p USING (community_id)
 LEFT JOIN circ x USING (community_id)
@@ -59,13 +57,8 @@ def _community_rows(con: duckdb.DuckDBPyConnection, scope: Scope, counts: pd.Dat
 
 
 def _hide_communities(con, scope: Scope, df: pd.DataFrame) -> pd.DataFrame:
-    return hide_rows(con, scope, df, "community", {c: c for c in ("enrolled", "cards", "new_cards", "activated", "active")},
-                     {"circulation": "year", "prior_circulation": "prior"},
-                     {"activation_rate": ("activated", "enrolled"), "active_user_rate": ("active", "enrolled"),
-                      "circulation_growth": ("circulation", "prior_circulation")})
-
-
-COMPARABLE = ("activation_rate", "active_user_rate", "circulation_growth")
+    return hide_rows(con, scope, df, "community", {c: c for c in STUDENTS},
+                     {"circulation": "year", "prior_circulation": "prior"}, rates(*COMPARABLE))
 
 
 def cohort_comparison(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.definitions import compute, deps, rates, select, suppressible
 from metrics.disclosure import combine, hide_eresources, hide_totals, rate_hidden
 from metrics.scope import COMMUNITY_FILTER, Scope, run
 from metrics.suppression import suppress
@@ -49,9 +50,8 @@ def eresource_growth(con: duckdb.DuckDBPyConnection, scope: Scope,
     without is "no data"."""
     check(con, scope)
     df = run(con, ERESOURCE_GROWTH_SQL, {**scope.params(), "metric_type": metric_type})
-    df["growth"] = df["usage"] / df["prior_usage"].where(df["prior_usage"] > 0) - 1
-    return hide_eresources(con, scope, df, "year", {"usage": "year", "prior_usage": "prior"},
-                           {"growth": ("usage", "prior_usage")})
+    df["growth"] = compute(df, "usage_growth")
+    return hide_eresources(con, scope, df, "year", {"usage": "year", "prior_usage": "prior"}, rates("usage_growth"))
 
 
 ERESOURCE_PER_ACTIVE_STUDENT_SQL = f"""
@@ -62,7 +62,7 @@ WITH usage AS (
     SELECT sum(active) AS active FROM v_people_year
     WHERE grain = 'community' AND school_year = $year AND patron_type = 'student' AND {COMMUNITY_FILTER}
 )
-SELECT usage, active, usage / nullif(active, 0) AS per_student FROM usage, people
+SELECT usage, active, {select("usage_per_active_student", numerator="usage", denominator="active")} FROM usage, people
 """
 
 
@@ -73,6 +73,6 @@ def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope, *
     check(con, scope)
     df = run(con, ERESOURCE_PER_ACTIVE_STUDENT_SQL, scope.params()) if counts is None else counts
     use = hide_eresources(con, scope, df.assign(metric_type="Total_Item_Requests"), "year:metric", {"usage": "year"})
-    df = combine(suppress(df.assign(usage=use["usage"]), ["active"]), use)
+    df = combine(suppress(df.assign(usage=use["usage"]), suppressible("active")), use)
     df = hide_totals(con, scope, df, {"active": "active"})
-    return rate_hidden(df, "per_student", ("usage", "active"))
+    return rate_hidden(df, "per_student", deps("usage_per_active_student"))

@@ -12,38 +12,21 @@ import math
 
 import pandas as pd
 
+from metrics import definitions
 from metrics.suppression import MARK, PRIMARY, marks
 
 SUPPRESSED = MARK[PRIMARY]   # how a small count reads: "<10"
 
-# column -> (label, kind); kind is 'count', 'rate' (share 0-1), 'growth' (change, 0.1 = +10%),
+# column -> (label, kind) of every column a table shows: the declared metrics' (metrics/definitions.py)
+# and the others'; kind is 'count', 'rate' (share 0-1), 'growth' (change, 0.1 = +10%),
 # 'ratio' (a plain number with two decimals) or 'text'.
 COLUMNS: dict[str, tuple[str, str]] = {
+    **definitions.columns(),   # every declared metric's column
     "label": ("", "text"),
-    "enrolled": ("Students enrolled", "count"),
-    "cards": ("Cards issued", "count"),
-    "new_cards": ("New cards", "count"),
-    "activated": ("Students activated", "count"),
-    "activation_rate": ("Activation rate (of enrolled)", "rate"),
-    "activation_rate_of_cards": ("Activation rate (of cards)", "rate"),
-    "active": ("Active students", "count"),
-    "active_user_rate": ("Active-user rate", "rate"),
-    "circulation": ("Circulation", "count"),
-    "prior_circulation": ("Circulation, year before", "count"),
-    "growth": ("Change from year before", "growth"),
-    "per_student": ("Library circulation per enrolled student", "ratio"),
-    "loans": ("Hotspot loans", "count"),
-    "borrowers": ("Unique borrowers", "count"),
-    "usage": ("Usage", "count"),
-    "prior_usage": ("Usage, year before", "count"),
-    "yes": ("Yes", "count"),
-    "n": ("Communities answering (n)", "count"),
-    "share_yes": ("Share yes", "rate"),
     "ci_low": ("95% interval, low", "rate"),
     "ci_high": ("95% interval, high", "rate"),
     "communities": ("Communities", "count"),
     "students_reached": ("Students reached", "count"),
-    "circulation_growth": ("Circulation growth", "growth"),
     "prior_activation_rate": ("Activation rate, year before", "rate"),
     "prior_active_user_rate": ("Active-user rate, year before", "rate"),
     "reasons": ("Why it stands out", "text"),

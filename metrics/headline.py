@@ -9,6 +9,7 @@ import pandas as pd
 from metrics.access import check
 from metrics.activation import active_user_rate, activation_rate
 from metrics.cohorts import cohort_totals
+from metrics.definitions import kind, label
 from metrics.scope import Scope, run
 from metrics.suppression import marks
 from metrics.survey import survey_indicators
@@ -17,10 +18,10 @@ from metrics.survey import survey_indicators
 FIGURES = {
     "new_cards": ("New student cards issued", "count"),
     "communities": ("Communities", "count"),
-    "enrolled": ("Students enrolled", "count"),
+    "enrolled": (label("enrolled", short=True), kind("enrolled")),
     "students_reached": ("Students reached", "count"),
-    "activation_rate": ("Activation rate", "rate"),
-    "active_user_rate": ("Active-user rate", "rate"),
+    "activation_rate": (label("activation_rate", short=True), kind("activation_rate")),
+    "active_user_rate": (label("active_user_rate", short=True), kind("active_user_rate")),
 }
 NOT_SHOWN = "not shown"   # a figure this viewer may not see (a cohort too small to hide its members)
 COHORTS_IN_SCOPE_SQL = "SELECT count(DISTINCT cohort) AS cohorts FROM community WHERE $cohort IS NULL OR cohort = $cohort"

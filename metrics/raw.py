@@ -27,10 +27,13 @@ import duckdb
 import pandas as pd
 
 import metrics
+from metrics.activation import ACTIVATION, ACTIVE_USERS
 from metrics.activation import _check as _check_student_breakdown
 from metrics.circulation import _DIMS
 from metrics.circulation import _check as _check_circulation_breakdown
+from metrics.cohorts import STUDENTS as STUDENT_COUNTS
 from metrics.cohorts import compare_to_cohort
+from metrics.definitions import compute, select, suppression
 from metrics.scope import Scope, run
 from metrics.suppression import suppress
 
@@ -149,9 +152,7 @@ _BREAKDOWN_LABEL = """CASE $by WHEN 'all' THEN 'All students' WHEN 'community' T
 STUDENT_CELLS = _with(SCOPED, SCHOOLS, _years("year"), USES, PATRON_YEAR, STUDENTS, CELLS)
 
 ACTIVATION_RATE_SQL = STUDENT_CELLS + f"""
-SELECT {_KEY} AS key, {_BREAKDOWN_LABEL} AS label, sum(enrolled) AS enrolled, sum(cards) AS cards,
-       sum(activated) AS activated, sum(activated) / nullif(sum(enrolled), 0) AS activation_rate,
-       sum(activated) / nullif(sum(cards), 0) AS activation_rate_of_cards
+SELECT {_KEY} AS key, {_BREAKDOWN_LABEL} AS label, {select(*ACTIVATION)}
 FROM cells
 GROUP BY ALL
 ORDER BY key
@@ -165,8 +166,7 @@ def activation_rate(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "all
 
 
 ACTIVE_USER_RATE_SQL = STUDENT_CELLS + f"""
-SELECT {_KEY} AS key, {_BREAKDOWN_LABEL} AS label, sum(enrolled) AS enrolled, sum(active) AS active,
-       sum(active) / nullif(sum(enrolled), 0) AS active_user_rate
+SELECT {_KEY} AS key, {_BREAKDOWN_LABEL} AS label, {select(*ACTIVE_USERS)}
 FROM cells
 GROUP BY ALL
 ORDER BY key
@@ -202,8 +202,8 @@ ORDER BY w.school_year, w.week_start
 def activation_by_week(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """metrics.activation_by_week from raw events."""
     df = run(con, ACTIVATION_BY_WEEK_SQL, scope.params())
-    df["activation_rate"] = df["activated"] / df["enrolled"].where(df["enrolled"] > 0)
-    return suppress(df, ["activated", "enrolled"], {"activation_rate": ("activated", "enrolled")})
+    df["activation_rate"] = compute(df, "activation_rate")
+    return suppress(df, *suppression("activation_rate"))
 
 
 STAFF_CARDS_SQL = _with(SCOPED, _years("year"), USES, PATRON_YEAR) + """
@@ -283,7 +283,7 @@ def circulation_growth(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
     return metrics.circulation_growth(con, scope, by, counts=df)
 
 
-CIRCULATION_PER_STUDENT_SQL = _with(SCOPED, SCHOOLS, _years("both"), ITEMS) + """,
+CIRCULATION_PER_STUDENT_SQL = _with(SCOPED, SCHOOLS, _years("both"), ITEMS) + f""",
 circ AS (SELECT school_year, sum(n) AS circulation FROM scoped_items GROUP BY school_year),
 enrolled AS (  -- a year counts where enrollment was reported or a student card is on a roster
     SELECT school_year, sum(students) AS enrolled FROM (
@@ -298,7 +298,7 @@ enrolled AS (  -- a year counts where enrollment was reported or a student card 
     ) GROUP BY school_year
 )
 SELECT e.school_year, coalesce(c.circulation, 0) AS circulation, e.enrolled,
-       coalesce(c.circulation, 0) / nullif(e.enrolled, 0) AS per_student
+       {select("circulation_per_student", numerator="coalesce(c.circulation, 0)", denominator="e.enrolled")}
 FROM enrolled e LEFT JOIN circ c USING (school_year)
 ORDER BY e.school_year
 """
@@ -359,7 +359,7 @@ ERESOURCE_PICKED = """picked AS (
                                         WHEN 'DR' THEN 3 WHEN 'TR' THEN 4 ELSE 5 END) = 1
 )"""
 
-ERESOURCE_PER_ACTIVE_STUDENT_SQL = _with(SCOPED, _years("year"), USES, PATRON_YEAR, ERESOURCE_PICKED) + """,
+ERESOURCE_PER_ACTIVE_STUDENT_SQL = _with(SCOPED, _years("year"), USES, PATRON_YEAR, ERESOURCE_PICKED) + f""",
 usage AS (SELECT sum(count) AS usage FROM picked WHERE school_year = $year AND metric_type = 'Total_Item_Requests'),
 people AS (  -- NULL, not 0, when no student is on a roster that year, as a sum over no rows
     SELECT sum(CAST(coalesce(py.active, FALSE) AS INTEGER)) AS active
@@ -369,7 +369,7 @@ people AS (  -- NULL, not 0, when no student is on a roster that year, as a sum 
     LEFT JOIN patron_year py ON py.patron_id = r.patron_id AND py.school_year = r.school_year
     WHERE p.community_id IN (SELECT community_id FROM scoped)
 )
-SELECT usage, active, usage / nullif(active, 0) AS per_student
+SELECT usage, active, {select("usage_per_active_student", numerator="usage", denominator="active")}
 FROM usage, people
 """
 
@@ -382,10 +382,9 @@ def eresource_per_active_student(con: duckdb.DuckDBPyConnection, scope: Scope) -
 
 # ------------------------------------------------------------------ communities and cohorts
 COMMUNITY_TABLE_SQL = _with(SCOPED_COHORT, SCHOOLS, _years("year"), USES, PATRON_YEAR, STUDENTS, CELLS,
-                            ITEMS) + """,
+                            ITEMS) + f""",
 people AS (
-    SELECT community_id, sum(enrolled) AS enrolled, sum(cards) AS cards, sum(new_cards) AS new_cards,
-           sum(activated) AS activated, sum(active) AS active
+    SELECT community_id, {select(*STUDENT_COUNTS)}
     FROM cells GROUP BY community_id
 ), circ AS (
     SELECT community_id, sum(n) FILTER (WHERE school_year = $year) AS circulation,
@@ -393,13 +392,8 @@ people AS (
     FROM scoped_items GROUP BY community_id
 )
 SELECT c.slug AS key, c.community_name AS label, c.cohort, c.state,
-       coalesce(p.enrolled, 0) AS enrolled, coalesce(p.cards, 0) AS cards,
-       coalesce(p.new_cards, 0) AS new_cards, coalesce(p.activated, 0) AS activated,
-       coalesce(p.active, 0) AS active,
-       p.activated / nullif(p.enrolled, 0) AS activation_rate,
-       p.active / nullif(p.enrolled, 0) AS active_user_rate,
-       coalesce(x.circulation, 0) AS circulation, coalesce(x.prior_circulation, 0) AS prior_circulation,
-       x.circulation / nullif(x.prior_circulation, 0) - 1 AS circulation_growth
+       {select(*STUDENT_COUNTS, "activation_rate", "active_user_rate", over="p")},
+       {select("circulation", "prior_circulation", "circulation_growth", over="x")}
 FROM scoped c
 LEFT JOIN people p USING (community_id)
 LEFT JOIN circ x USING (community_id)

@@ -5,11 +5,12 @@ import duckdb
 import pandas as pd
 
 from metrics.access import check
+from metrics.definitions import select
 from metrics.scope import Scope, run
 
 Z95 = 1.959964
 
-SURVEY_INDICATORS_SQL = """
+SURVEY_INDICATORS_SQL = f"""
 WITH counts AS (
     SELECT r.wave, r.question_id, any_value(r.question) AS question,
            count(*) FILTER (WHERE lower(r.answer) = 'yes') AS yes,
@@ -22,12 +23,16 @@ WITH counts AS (
 ), shares AS (
     -- nn is missing, not 0, when nobody answered: no division by zero on any engine (DuckDB
     -- gives inf, Spark an error), and p is missing then anyway, so the interval is too
-    SELECT *, CAST(yes AS DOUBLE) / nullif(n, 0) AS p, CAST(nullif(n, 0) AS DOUBLE) AS nn FROM counts
+    SELECT *, {select("share_yes", numerator="CAST(yes AS DOUBLE)", denominator="n")},
+           CAST(nullif(n, 0) AS DOUBLE) AS nn
+    FROM counts
+), wilson AS (
+    SELECT *, share_yes AS p FROM shares
 )
-SELECT wave, question_id, question, yes, n, p AS share_yes,
+SELECT wave, question_id, question, yes, n, share_yes,
        (p + $z * $z / (2 * nn) - $z * sqrt(p * (1 - p) / nn + $z * $z / (4 * nn * nn))) / (1 + $z * $z / nn) AS ci_low,
        (p + $z * $z / (2 * nn) + $z * sqrt(p * (1 - p) / nn + $z * $z / (4 * nn * nn))) / (1 + $z * $z / nn) AS ci_high
-FROM shares
+FROM wilson
 ORDER BY wave, question_id
 """
 

@@ -7,17 +7,17 @@ import pandas as pd
 from metrics.access import check
 from metrics.activation import active_user_rate, activation_rate
 from metrics.circulation import circulation_per_student
+from metrics.definitions import kind, label
 from metrics.eresources import eresource_growth
 from metrics.formats import missing, points_change
 from metrics.scope import Scope, run
 from metrics.suppression import marks
 
-# metric -> (label, kind), as ingest.annotations.TARGET_METRICS names them.
+# The metrics a community may set a target for: metric -> (label, kind), the declared metrics'
+# own (metrics/definitions.py); e-resource use is the year's Total_Item_Requests.
 TARGETS = {
-    "activation_rate": ("Activation rate", "rate"),
-    "active_user_rate": ("Active-user rate", "rate"),
-    "circulation": ("Library circulation", "count"),
-    "circulation_per_student": ("Circulation per enrolled student", "ratio"),
+    **{m: (label(m, short=True), kind(m)) for m in ("activation_rate", "active_user_rate", "circulation",
+                                                      "circulation_per_student")},
     "eresource_use": ("E-resource item requests", "count"),
 }
 
