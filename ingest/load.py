@@ -25,7 +25,7 @@ from ingest import (activity, annotations, cards, circulation, directories, enro
 from ingest.layouts import LAYOUTS
 from ingest.problems import Problem, ValidationError, errors, to_frame
 from ingest.staging import Context, Staged, open_staging, sha256_of, warehouse_version
-from warehouse import pseudonymize, rollups, rollups_append, store
+from warehouse import lake, pseudonymize, rollups, rollups_append, store
 
 READERS: dict[str, Callable[[Path, Context], Staged]] = {
     "communities": directories.read_communities,
@@ -146,7 +146,8 @@ def _validate(paths, community, source, path, allow_partial, options, tmp, progr
         progress(i, len(paths) * 2, f"checking {file.name}")
         result = FileResult(file.name, source, "loaded")
         results.append(result)
-        con = open_staging(path)
+        # Card activity and circulation read only their community's cards and events.
+        con = open_staging(path, community if source in APPEND_KINDS else None)
         ctx = None
         try:
             version = version or warehouse_version(con)
@@ -214,16 +215,24 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
     # Dated files read those communities' events from the earliest file's school year on
     # (the rollup steps open more should they need it).
     starts = [writer.day(staged.period[0]) if staged.period else None for _, staged, _ in staged_all]
-    since = None if None in starts else min(starts)
-    with store.publishing(path, communities=opened, since=since) as con:
+    start = None if None in starts else min(starts)
+    # Card activity or circulation only: maybe a pure addition (adds_only), which opens nothing.
+    maybe_adds = all(staged.kind in APPEND_KINDS for _, staged, _ in staged_all)
+    with store.publishing(path, communities=() if maybe_adds else opened, since=start) as con:
         if store.version(con) != seen_version:
             raise _Stale()
+        adds = maybe_adds and adds_only(con, staged_all)
+        if adds:
+            # The batch's rows are new files beside their partitions' files; nothing is read whole.
+            lake.appending(con, ("card_event", "circulation"))
+        elif maybe_adds:
+            store.open_partitions(con, opened, start)
         touched: set[int] = set()
         since: list = []   # per file: the earliest event date it touched, None: refresh everything
         appended: list[int] = []   # loads that only added rows to card_event or circulation
         for i, (result, staged, community_id) in enumerate(staged_all):
             progress(n_files + i, n_files * 2, f"writing {staged.file}")
-            load_id, replaced, first, deleted = writer.write(con, staged, community_id, loaded_by)
+            load_id, replaced, first, deleted = writer.write(con, staged, community_id, loaded_by, adds_only=adds)
             since.append(first)
             if staged.kind in APPEND_KINDS and deleted == 0 and not replaced and first is not None:
                 appended.append(load_id)
@@ -239,11 +248,37 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
         progress(n_files * 2 - 1, n_files * 2, "updating rollups")
         if touched and len(appended) == len(staged_all):
             # Only new card activity or circulation rows: the rollups follow the batch alone.
-            rollups_append.append(con, appended)
+            rollups_append.append(con, appended, over_lake=adds)
         elif touched:  # in the same transaction as the rows: both publish or neither
             rollups.refresh(con, sorted(touched), since=None if None in since else min(since))
     progress(n_files * 2, n_files * 2, "published")
     return LoadReport(results, committed=True)
+
+
+def adds_only(con: duckdb.DuckDBPyConnection, staged_all) -> bool:
+    """Whether every file of the batch only adds rows: card activity or circulation of one named
+    community with a period, and no earlier load of its kind and community still loaded (in the
+    catalog, or a file before it in the batch) whose period overlaps its own (the rows a
+    corrected file replaces lie in both periods: a load's rows lie in its period) or that holds
+    no rows (writer.write marks such a load replaced). Then writer.write deletes nothing and
+    replaces nothing, and the batch needs none of the rows already there but through filters."""
+    seen: list[tuple] = []
+    for _, staged, community_id in staged_all:
+        period = staged.period or (None, None)
+        if (staged.kind not in APPEND_KINDS or community_id is None or staged.community_ids != {community_id}
+                or None in period or not staged.rows):
+            return False
+        first, last = writer.day(period[0]), writer.day(period[1])
+        clash = con.execute("""
+            SELECT count(*) FROM load_log l JOIN load_scope s USING (load_id)
+            WHERE l.status = 'loaded' AND s.kind = $kind AND l.community_id IS NOT DISTINCT FROM $c
+              AND (coalesce(l.rows_loaded, 0) = 0 OR s.period_start IS NULL OR s.period_end IS NULL
+                   OR (s.period_start <= $last AND s.period_end >= $first))""",
+                            {"kind": staged.kind, "c": community_id, "first": first, "last": last}).fetchone()[0]
+        if clash or any(k == staged.kind and c == community_id and f <= last and l >= first for k, c, f, l in seen):
+            return False
+        seen.append((staged.kind, community_id, first, last))
+    return True
 
 
 def scrub_quarantine(con: duckdb.DuckDBPyConnection) -> int:

@@ -47,8 +47,16 @@ def _monthly(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int) 
     select = f"SELECT {series} AS series, CAST({month} AS DATE) AS month, {total} AS total"
     # Names above are constants of this module; the file path and community are bound.
     new = con.execute(f"{select} FROM read_parquet($p) GROUP BY ALL", {"p": str(staged.tables[table])}).df()
-    old = con.execute(f"""{select} FROM wh.{table} WHERE community_id = $c AND {where}
-                          AND {series} IN (SELECT DISTINCT {series} FROM read_parquet($p)) GROUP BY ALL""",
+    if staged.kind == "card_activity":
+        # The warehouse's card events per month, type and channel are rollup_logins_month (kept
+        # equal to the events by every load): a small catalog table, not every event file.
+        source = (f"(SELECT channel, month AS event_time, events FROM wh.rollup_logins_month "
+                  f"WHERE community_id = $c AND {where})")
+        select = select.replace("count(*)", "sum(events)")
+    else:
+        source = f"(SELECT * FROM wh.{table} WHERE community_id = $c AND {where})"
+    old = con.execute(f"""{select} FROM {source}
+                          WHERE {series} IN (SELECT DISTINCT {series} FROM read_parquet($p)) GROUP BY ALL""",
                       {"c": community_id, "p": str(staged.tables[table])}).df()
     return new, old
 

@@ -73,14 +73,17 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def open_staging(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
+def open_staging(warehouse: Path | None, community: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the published warehouse attached as `wh`; with `community`
+    (a slug: for files whose checks read no other community's cards or events), its lake tables
+    hold that community's rows only."""
     con = duckdb.connect()
     con.execute("SET threads = 2")
     if warehouse is not None and Path(warehouse).exists():
         # The published path is a symlink to a catalog snapshot; attach that snapshot itself (DuckDB
         # caches databases per path within a process), its lake files as views.
         catalog = Path(os.path.realpath(warehouse))
-        lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False)
+        lake.attach(con, catalog, lake.lake_of(catalog), "wh", views=False, community=community)
     else:
         con.execute("ATTACH ':memory:' AS wh")
         con.execute("USE wh")

@@ -33,13 +33,18 @@ ENSURE_YEARS = """
 """
 
 
-def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | None, loaded_by: str):
+def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | None, loaded_by: str,
+          adds_only: bool = False):
     """Write one staged file; returns (load_id, replaced, since, deleted): the ids of earlier loads
     it replaced; since, the earliest date of the event rows it inserted or deleted (the rollups
     need recomputing only from there on), or None when the rollups need a full refresh of the
     community (a file that is not dated events: cards, rosters, enrollment, directories, ...);
     deleted, the number of event rows of earlier loads it deleted (0: a pure append), None for a
-    file that is not dated events."""
+    file that is not dated events.
+
+    adds_only: the caller has established (ingest.load.adds_only) that the file replaces nothing:
+    no earlier load of its kind and community holds a row in its period, and none would be left
+    with no rows; its rows are only inserted (the writer need not have opened the partitions)."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
                 [load_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), loaded_by, staged.kind, staged.file,
@@ -50,7 +55,7 @@ def write(con: duckdb.DuckDBPyConnection, staged: Staged, community_id: int | No
     earlier = [r[0] for r in con.execute(
         "SELECT load_id FROM load_log l JOIN load_scope s USING (load_id) WHERE l.status = 'loaded' "
         "AND s.kind = ? AND l.community_id IS NOT DISTINCT FROM ? AND load_id <> ?",
-        [staged.kind, community_id, load_id]).fetchall()]
+        [staged.kind, community_id, load_id]).fetchall()] if not adds_only else []
     # Writers of dated events return (since, deleted); the others nothing.
     since, deleted = WRITERS.get(staged.kind, _events)(con, staged, load_id, earlier) or (None, None)
     if staged.quarantine:

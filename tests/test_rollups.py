@@ -185,9 +185,9 @@ def test_loads_append_or_refresh_from_their_earliest_date_and_equal_a_full_refre
 
     real_append = rollups_append.append
 
-    def append_spy(con, load_ids):
+    def append_spy(con, load_ids, **options):
         calls.append(("append", list(load_ids)))
-        return real_append(con, load_ids)
+        return real_append(con, load_ids, **options)
 
     monkeypatch.setattr(rollups, "refresh", spy)
     monkeypatch.setattr(rollups_append, "append", append_spy)

@@ -156,15 +156,94 @@ def ensure_open(con: duckdb.DuckDBPyConnection, community_ids, since: dt.date | 
     open_partitions(con, Path(folder), community_ids, since)
 
 
+def _append_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_append (table_name VARCHAR)")
+
+
+def appending(con: duckdb.DuckDBPyConnection, tables) -> None:
+    """In the writer's connection: rows the writer inserts into these tables in partitions it did
+    not open are ADDED to those partitions (at publish, a new file beside the partition's files,
+    the partition's row count and fingerprint moved by the new rows'), not refused. The writer
+    cannot see, so cannot change or delete, the rows of a partition it did not open: a load that
+    only adds rows (rollups_append over the lake) need not read and rewrite what it adds to.
+    Partitions it opened are written whole as before."""
+    _append_table(con)
+    con.execute("INSERT INTO lake_append SELECT unnest(?)", [list(tables)])
+
+
+def writer_lake(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The lake folder of a writer over the lake (store.publishing), None for another connection."""
+    try:
+        return Path(con.execute("SELECT lake FROM temp.lake_path").fetchone()[0])
+    except duckdb.CatalogException:
+        return None
+
+
+def files_of(con: duckdb.DuckDBPyConnection, lake: Path, table: str, community_ids=None,
+             years: tuple[str | None, str | None] = (None, None)) -> list[str]:
+    """The published files of a table (of these communities; of the school years in `years`,
+    bounds included, None: open) as paths."""
+    ids = None if community_ids is None else sorted({int(c) for c in community_ids})
+    rows = con.execute("""SELECT path FROM lake_file WHERE table_name = $t
+                          AND ($ids IS NULL OR list_contains($ids, community_id))
+                          AND ($lo IS NULL OR school_year >= $lo) AND ($hi IS NULL OR school_year <= $hi)
+                          ORDER BY path""", {"t": table, "ids": ids, "lo": years[0], "hi": years[1]}).fetchall()
+    return [str(lake / p) for (p,) in rows]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """{table: its columns in order} of the writer's catalog."""
+    return _all_columns(con)
+
+
+def published_view(con: duckdb.DuckDBPyConnection, lake: Path, name: str, table: str, community_ids=None,
+                   years: tuple[str | None, str | None] = (None, None), columns: dict | None = None) -> None:
+    """A TEMP VIEW `name` of the published rows of a table's partitions (as files_of selects
+    them), as they were before this writer changed anything: what a load that only adds rows
+    reads of the rows already there, with filters, instead of opening the partitions."""
+    files = files_of(con, lake, table, community_ids, years)
+    cols = ", ".join((columns or _all_columns(con))[table])
+    if files:
+        listed = "[" + ", ".join(_quote(f) for f in files) + "]"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} FROM read_parquet({listed})")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} FROM {table} WHERE FALSE")
+
+
+def open_only(con: duckdb.DuckDBPyConnection, lake: Path, table: str, keys) -> None:
+    """In the writer's connection: read these partitions [(school year, community id)] of one
+    table into its working table (those not opened yet), so the writer may change their rows."""
+    keys = sorted({(str(sy), int(c)) for sy, c in keys})
+    if not keys:
+        return
+    _opened_table(con)
+    parts = con.execute("""
+        SELECT f.school_year, f.community_id, list(f.path ORDER BY f.path) FROM lake_file f
+        WHERE f.table_name = $t AND (f.school_year, f.community_id) IN (SELECT unnest($sy), unnest($c))
+          AND NOT EXISTS (SELECT 1 FROM temp.lake_opened o WHERE o.table_name IS NULL OR (o.table_name = f.table_name
+                          AND o.school_year = f.school_year AND o.community_id = f.community_id))
+        GROUP BY ALL""", {"t": table, "sy": [k[0] for k in keys], "c": [k[1] for k in keys]}).fetchall()
+    if not parts:
+        return
+    files = [str(lake / p) for _, _, paths in parts for p in paths]
+    con.execute(f"INSERT INTO {table} SELECT {', '.join(_all_columns(con)[table])} FROM read_parquet(?)", [files])
+    con.execute("INSERT INTO lake_opened SELECT ?, unnest(?), unnest(?)",
+                [table, [sy for sy, _, _ in parts], [c for _, c, _ in parts]])
+
+
 def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str) -> int:
     """In the writer's connection, before its catalog is published: write a new file for every
     partition whose rows changed, drop the files of partitions now empty, record the files in
-    lake_file (the writer's TEMP tables are dropped with its connection). Refuses
-    (RuntimeError) rows of a community whose partitions were not opened: publishing them would
-    drop that community's other rows. Returns the files written."""
+    lake_file (the writer's TEMP tables are dropped with its connection); rows of a table the
+    writer is `appending` to, in a partition it did not open, are written as a new file beside
+    that partition's files. Refuses (RuntimeError) other rows of a community whose partitions
+    were not opened: publishing them would drop that community's other rows. Returns the files
+    written."""
     _opened_table(con)
+    _append_table(con)
     everything = con.execute("SELECT count(*) FROM temp.lake_opened WHERE table_name IS NULL").fetchone()[0] > 0
     opened = {(t, sy, c) for t, sy, c in con.execute("SELECT * FROM temp.lake_opened").fetchall()}
+    appendable = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM temp.lake_append").fetchall()}
     before = {(t, sy, c): (n, fp) for t, sy, c, n, fp in con.execute(
         "SELECT table_name, school_year, community_id, any_value(rows), any_value(fingerprint) FROM lake_file "
         "GROUP BY ALL").fetchall()}
@@ -174,40 +253,59 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
     for table in PARTITIONED:
         after = _fingerprints(con, table, columns[table])
         mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (everything or (t, sy, c) in opened)}
-        stray = sorted(k for k in after if (table, *k) in before and k not in mine)
-        if stray:
-            raise RuntimeError(f"{table}: rows of {stray[0][1]} in {stray[0][0]} were written without opening "
+        added = sorted(k for k in after if (table, *k) in before and k not in mine)
+        if added and table not in appendable:
+            raise RuntimeError(f"{table}: rows of {added[0][1]} in {added[0][0]} were written without opening "
                                "that partition (store.open_partitions); nothing was published")
-        changed = sorted({k for k in after if after[k] != mine.get(k)} | {k for k in mine if k not in after})
-        if not changed:
-            continue
-        con.execute("DELETE FROM lake_file WHERE table_name = ? AND (school_year, community_id) IN "
-                    "(SELECT unnest(?), unnest(?))", [table, [k[0] for k in changed], [k[1] for k in changed]])
-        keep = [k for k in changed if k in after]
-        if keep:
-            con.execute("CREATE OR REPLACE TEMP TABLE lake_write AS SELECT unnest(?) AS sy, unnest(?) AS c",
-                        [[k[0] for k in keep], [k[1] for k in keep]])
-            target = lake / table
-            target.mkdir(mode=0o700, exist_ok=True)
-            cols = [c for c in columns[table] if c not in ("school_year", "community_id")]
-            (_, files), = con.execute(f"""
-                COPY (SELECT {', '.join(f'p.{c}' for c in cols)}, p.lake_sy AS school_year, p.lake_c AS community_id
-                      FROM ({_partitions_sql(table)}) p SEMI JOIN temp.lake_write w ON w.sy = p.lake_sy AND w.c = p.lake_c)
-                TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (school_year, community_id),
-                    WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{version}_{{uuid}}', OVERWRITE_OR_IGNORE true,
-                    RETURN_FILES true)""").fetchall()
-            rows = []
-            for f in files:
-                rel = Path(f).relative_to(lake)
-                sy = rel.parts[1].split("=", 1)[1]
-                c = int(rel.parts[2].split("=", 1)[1])
-                n, fp = after[(sy, c)]
-                rows.append([table, sy, c, str(rel), n, fp])
-            # one statement for all the files: executemany costs a few ms a row (26 s of a demo build)
-            con.execute("INSERT INTO lake_file SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
-                        [list(col) for col in zip(*rows)])
-            written += len(rows)
+        changed = sorted({k for k in after if k not in added and after[k] != mine.get(k)}
+                         | {k for k in mine if k not in after})
+        if changed:
+            con.execute("DELETE FROM lake_file WHERE table_name = ? AND (school_year, community_id) IN "
+                        "(SELECT unnest(?), unnest(?))", [table, [k[0] for k in changed], [k[1] for k in changed]])
+            keep = [k for k in changed if k in after]
+            written += _write_partitions(con, lake, version, table, columns[table], keep, after)
+        if added:
+            # The partition is its files and the new one: its count and fingerprint (a sum of
+            # row hashes) move by the new rows', on every file of the partition.
+            total = {k: (before[(table, *k)][0] + after[k][0], str(int(before[(table, *k)][1]) + int(after[k][1])))
+                     for k in added}
+            con.execute("""UPDATE lake_file f SET rows = u.n, fingerprint = u.fp
+                           FROM (SELECT unnest(?) AS sy, unnest(?) AS c, unnest(?) AS n, unnest(?) AS fp) u
+                           WHERE f.table_name = ? AND f.school_year = u.sy AND f.community_id = u.c""",
+                        [[k[0] for k in added], [k[1] for k in added], [total[k][0] for k in added],
+                         [total[k][1] for k in added], table])
+            written += _write_partitions(con, lake, version, table, columns[table], added, total)
     return written
+
+
+def _write_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str, table: str, columns: list[str],
+                      keys: list[tuple[str, int]], totals: dict) -> int:
+    """Write the writer's rows of these partitions of a table as new files and record them in
+    lake_file, each with its partition's (rows, fingerprint) from `totals`. Returns the files."""
+    if not keys:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE lake_write AS SELECT unnest(?) AS sy, unnest(?) AS c",
+                [[k[0] for k in keys], [k[1] for k in keys]])
+    target = lake / table
+    target.mkdir(mode=0o700, exist_ok=True)
+    cols = [c for c in columns if c not in ("school_year", "community_id")]
+    (_, files), = con.execute(f"""
+        COPY (SELECT {', '.join(f'p.{c}' for c in cols)}, p.lake_sy AS school_year, p.lake_c AS community_id
+              FROM ({_partitions_sql(table)}) p SEMI JOIN temp.lake_write w ON w.sy = p.lake_sy AND w.c = p.lake_c)
+        TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (school_year, community_id),
+            WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{version}_{{uuid}}', OVERWRITE_OR_IGNORE true,
+            RETURN_FILES true)""").fetchall()
+    rows = []
+    for f in files:
+        rel = Path(f).relative_to(lake)
+        sy = rel.parts[1].split("=", 1)[1]
+        c = int(rel.parts[2].split("=", 1)[1])
+        n, fp = totals[(sy, c)]
+        rows.append([table, sy, c, str(rel), n, fp])
+    # one statement for all the files: executemany costs a few ms a row (26 s of a demo build)
+    con.execute("INSERT INTO lake_file SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+                [list(col) for col in zip(*rows)])
+    return len(rows)
 
 
 def referenced(catalog: Path) -> set[str]:
@@ -221,10 +319,14 @@ def referenced(catalog: Path) -> set[str]:
         con.close()
 
 
-def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str, *, views: bool) -> None:
+def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str, *, views: bool,
+           community: str | None = None) -> None:
     """Make the warehouse of one published catalog readable in `con` under the database `alias`
     ('memory' for the connection's own): a view per table (the catalog's own table, or its
-    Parquet files) and, with views=True, the metric views of the schema."""
+    Parquet files) and, with views=True, the metric views of the schema. With `community` (a
+    slug), the partitioned tables hold that community's rows only (a reader that reads no other
+    community's events or cards: the staging of a card activity file), so they cost its files,
+    not the warehouse's."""
     cat = f"{alias}_catalog" if alias != "memory" else "lake_catalog"
     con.execute(f"ATTACH ? AS {cat} (READ_ONLY)", [str(catalog)])
     if alias != "memory":
@@ -233,8 +335,12 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str
     tables = sorted(columns)
     files = {}
     if "lake_file" in tables:
-        for t, p in con.execute(f"SELECT table_name, path FROM {cat}.lake_file ORDER BY path").fetchall():
-            files.setdefault(t, []).append(str(lake / p))
+        only = "WHERE community_id IN (SELECT community_id FROM {cat}.community WHERE slug = $slug)" if community else ""
+        prefix = str(lake) + "/"
+        for t, p in con.execute(f"SELECT table_name, $prefix || path FROM {cat}.lake_file {only.format(cat=cat)} "
+                                "ORDER BY path", {"prefix": prefix, **({"slug": community} if community else {})}
+                                ).fetchall():
+            files.setdefault(t, []).append(p)
     for t in tables:
         if files.get(t):
             cols = ", ".join(columns[t])
