@@ -327,3 +327,90 @@ def test_survey_exports_with_several_header_rows(wh, tmp_path):
                      "WHERE wave = 'Round two'") == [(2, 2)]
     # nothing from the metadata columns (e-mail, IP) is stored
     assert b"a@b.org" not in wh.read_bytes()
+
+
+def lake_files(path: Path) -> dict[tuple[str, str, int], set[str]]:
+    """{(table, school year, community): its files} of the published version."""
+    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    try:
+        out: dict = {}
+        for t, sy, c, p in con.execute("SELECT table_name, school_year, community_id, path FROM lake_file").fetchall():
+            out.setdefault((t, sy, c), set()).add(p)
+        return out
+    finally:
+        con.close()
+
+
+def full_refresh_equals_published(path: Path, tmp_path: Path) -> None:
+    """Every rollup of the published version, row for row, against a full refresh of a copy of it."""
+    from warehouse import lake, rollups
+    copy = tmp_path / "refresh-copy.duckdb"
+    copy.write_bytes(Path(os.path.realpath(path)).read_bytes())
+    con = duckdb.connect(str(copy))
+    catalog = Path(os.path.realpath(path))
+    lake.open_partitions(con, lake.lake_of(catalog), None)
+    published = {t: query(path, f"SELECT * FROM {t} ORDER BY ALL") for t in rollups.ROLLUP_TABLES}
+    rollups.refresh(con)
+    for t in rollups.ROLLUP_TABLES:
+        assert con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() == published[t], t
+    con.close()
+
+
+ADDED = ("patron_id;timestamp;event;channel\nZQ900001;2016-02-01 10:00:00;login;website\n"
+         "ZQ900004;2016-02-03 08:00:00;eresource_login;OverDrive\nZQ900003;2016-03-05 09:00:00;login;app\n"
+         "ZQ900002;2016-03-07 12:00:00;activation;app\n")
+
+
+def test_a_pure_addition_adds_one_file_per_partition_and_rewrites_no_event_file(wh, tmp_path, monkeypatch):
+    """Card activity of a period no earlier load covers: no partition is opened, the batch is one
+    new file in each partition it touches (the files already there stay, named as before), and
+    every rollup equals a full refresh."""
+    from warehouse import lake
+    assert load(wh, tmp_path, "card_activity", "activity.csv", ACTIVITY).committed
+    assert load(wh, tmp_path, "circulation", "circ.tsv", CIRCULATION).committed
+    before = lake_files(wh)
+    opened = []
+    real_open = lake.open_partitions
+    monkeypatch.setattr(lake, "open_partitions", lambda con, folder, ids, since=None: (
+        opened.append(ids), real_open(con, folder, ids, since))[1])
+    report = load(wh, tmp_path, "card_activity", "added.csv", ADDED)
+    assert report.committed and "replaces" not in report.files[0].message
+    assert [ids for ids in opened if ids is None or list(ids)] == []   # nothing read whole
+    after = lake_files(wh)
+    for key in [k for k in before if k[0] in ("card_event", "circulation", "patron", "student_roster")]:
+        assert before[key] <= after[key], key                          # no event file rewritten
+    new = {k: after[k] - before.get(k, set()) for k in after if after[k] - before.get(k, set())}
+    assert set(new[("card_event", "2015-16", 1)]) and len(new[("card_event", "2015-16", 1)]) == 1
+    assert not any(k[0] in ("circulation", "patron", "student_roster") for k in new)
+    # the partition's row count covers its files
+    assert query(wh, "SELECT DISTINCT rows FROM lake_file WHERE table_name = 'card_event' "
+                     "AND school_year = '2015-16' AND community_id = 1") == [
+        query(wh, "SELECT count(*) FROM card_event WHERE community_id = 1")[0]]
+    assert query(wh, "SELECT count(*) FROM card_event WHERE load_id = ?", [report.files[0].load_id]) == [(4,)]
+    full_refresh_equals_published(wh, tmp_path)
+
+
+def test_a_pure_addition_in_a_new_school_year_and_circulation(wh, tmp_path):
+    """Circulation and a school year with no partition yet also add; the rollups equal a full refresh."""
+    assert load(wh, tmp_path, "card_activity", "activity.csv", ACTIVITY).committed
+    later = ("patron_id;timestamp;event;channel\nZQ900001;2016-08-01 10:00:00;login;website\n"
+             "ZQ900003;2016-09-05 09:00:00;eresource_login;OverDrive\n")
+    assert load(wh, tmp_path, "card_activity", "later.csv", later).committed
+    circ = CIRCULATION.replace("2015-10-0", "2016-02-0").replace("2015-11-01", "2016-02-11")
+    assert load(wh, tmp_path, "circulation", "circ.tsv", circ).committed
+    assert ("card_event", "2016-17", 1) in lake_files(wh)
+    full_refresh_equals_published(wh, tmp_path)
+
+
+def test_an_overlapping_file_still_replaces_the_rows_already_there(wh, tmp_path):
+    """A file whose period an earlier load covers is not a pure addition: the rows of the earlier
+    load in that period and channel are dropped (never counted twice), and the rollups equal a
+    full refresh."""
+    first = load(wh, tmp_path, "card_activity", "activity.csv", ACTIVITY)
+    again = ACTIVITY.replace("2015-10-01 10:00:00", "2015-10-01 10:00:05")   # the same events, a file later
+    report = load(wh, tmp_path, "card_activity", "again.csv", again)
+    assert report.committed and f"replaces the same period of load(s) {first.files[0].load_id}" in \
+        report.files[0].message
+    assert query(wh, "SELECT count(*) FROM card_event WHERE event_type <> 'issued'") == [(3,)]
+    assert dict(query(wh, "SELECT load_id, status FROM load_log"))[first.files[0].load_id] == "replaced"
+    full_refresh_equals_published(wh, tmp_path)

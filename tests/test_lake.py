@@ -119,6 +119,30 @@ def test_rows_of_a_partition_the_writer_did_not_open_are_refused(wh):
     assert count(wh, "SELECT count(*) FROM card_event WHERE load_id = 5") == 0
 
 
+def test_rows_added_to_a_partition_not_opened_are_a_new_file_beside_its_files(wh):
+    """A writer appending to card_event (lake.appending) opens nothing: its rows are a new file
+    in their partition, the files already there stay, and the partition's count covers both."""
+    before = files(wh)
+    n = count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2")
+    with store.publishing(wh, communities=()) as con:
+        lake.appending(con, ["card_event"])
+        con.execute("INSERT INTO card_event VALUES (?, 2, TIMESTAMP '2016-02-01 10:00', 'login', 'web', 5)",
+                    [patron_of(wh, "b30")])
+    after = files(wh)
+    key = ("card_event", "2015-16", BETA)
+    assert before[key] < after[key] and len(after[key] - before[key]) == 1
+    assert {k: v for k, v in after.items() if k != key} == {k: v for k, v in before.items() if k != key}
+    assert count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2") == n + 1
+    # the partition's count and fingerprint (every file of it) are those of all its rows now
+    reader = store.open_readonly(wh)
+    expected = reader.execute("""SELECT count(*), CAST(sum(hash(patron_id, community_id, event_time, event_type,
+                                 channel, load_id)) AS VARCHAR) FROM card_event WHERE community_id = 2
+                                 AND event_time >= '2015-07-01' AND event_time < '2016-07-01'""").fetchall()
+    assert reader.execute("SELECT DISTINCT rows, fingerprint FROM lake_file WHERE table_name = 'card_event' "
+                          "AND community_id = 2 AND school_year = '2015-16'").fetchall() == expected
+    reader.close()
+
+
 def test_a_rollup_refresh_opens_what_it_reads(wh, tmp_path):
     """A writer that opened nothing and refreshes a community gets the same rollups as a full
     refresh: the refresh opens that community's partitions first."""
