@@ -218,7 +218,8 @@ def _write(results, staged_all, seen_version, path, loaded_by, progress, n_files
     start = None if None in starts else min(starts)
     # Card activity or circulation only: maybe a pure addition (adds_only), which opens nothing.
     maybe_adds = all(staged.kind in APPEND_KINDS for _, staged, _ in staged_all)
-    with store.publishing(path, communities=() if maybe_adds else opened, since=start) as con:
+    # One transaction: its statements commit once, at publish (nothing below catches a DuckDB error).
+    with store.publishing(path, communities=() if maybe_adds else opened, since=start, one_transaction=True) as con:
         if store.version(con) != seen_version:
             raise _Stale()
         adds = maybe_adds and adds_only(con, staged_all)

@@ -183,3 +183,81 @@ def test_a_copy_of_the_published_version_answers_the_same_and_is_independent(wh,
     add_login(copy, BETA, patron_of(copy, "b40"), dt.datetime(2016, 2, 9, 9))
     assert count(copy, "SELECT count(*) FROM card_event WHERE community_id = 2") == \
         count(wh, "SELECT count(*) FROM card_event WHERE community_id = 2") + 1
+
+
+def _key_index(path: Path) -> list[tuple]:
+    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    try:
+        return con.execute("SELECT community_id, path, rows, source FROM lake_index ORDER BY 1").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_community_key_index_follows_its_cards_and_is_used_only_when_current(tmp_path, monkeypatch):
+    """lake_index: per community, (patron_key, patron_id) sorted by key, rewritten with the cards;
+    card activity reads it (only its keys' row groups); a stale or missing one is not used."""
+    from ingest import activity
+    from tests import test_ingest_load as t
+    monkeypatch.setenv("LCC_SECRET_FILE", str(tmp_path / "secret.key"))
+    path = t.make_warehouse(tmp_path / "wh.duckdb")
+    for kind, name, text in (("schools", "schools.csv", t.SCHOOLS), ("cards", "cards.csv", t.CARDS)):
+        assert t.load(path, tmp_path, kind, name, text).committed, kind
+    (c, rel, n, source), = _key_index(path)
+    assert (c, n) == (1, 4) and (lake.lake_dir(path) / rel).exists()
+    index = duckdb.sql(f"SELECT patron_key, patron_id FROM read_parquet('{lake.lake_dir(path) / rel}')").fetchall()
+    con = store.open_readonly(path)
+    assert index == sorted(con.execute("SELECT patron_key, patron_id FROM patron").fetchall())
+    con.close()
+    assert rel in lake.referenced(Path(os.path.realpath(path)))   # a lake file: pruned like the others
+    used = []
+    real = lake.key_index
+    monkeypatch.setattr(lake, "key_index", lambda *a: used.append(real(*a)) or used[-1])
+    report = t.load(path, tmp_path, "card_activity", "activity.csv", t.ACTIVITY)
+    assert report.committed and used and used[-1] == str(lake.lake_dir(path) / rel)
+    assert _key_index(path)[0][1] == rel   # the cards did not change: the same file
+    bad = t.load(path, tmp_path, "card_activity", "bad.csv", "patron_id;timestamp;event;channel\n"
+                 "ZQ999999;2016-03-01 10:00:00;login;Website\n")
+    assert not bad.committed and "no card with this ID" in bad.summary() + str(bad.problems)
+    # More cards: a new index, from the new partitions.
+    more = t.CARDS.replace("ZQ900004,,,teacher", "ZQ900005,,,teacher")
+    assert t.load(path, tmp_path, "cards", "cards2.csv", more).committed
+    (_, rel2, n2, source2), = _key_index(path)
+    assert rel2 != rel and n2 == 5 and source2 != source
+    # An index whose source is not the version's cards is not used (the patron table is read).
+    con = duckdb.connect(os.path.realpath(path))
+    con.execute("UPDATE lake_index SET source = 'stale'")
+    con.close()
+    used.clear()
+    march = "patron_id;timestamp;event;channel\nZQ900005;2016-03-01 10:00:00;login;Website\n"
+    assert t.load(path, tmp_path, "card_activity", "march.csv", march).committed
+    assert used == [None]
+    assert _key_index(path)[0][3] == source2   # and the load wrote a current one again
+    assert activity.LISTED_KEYS > 100
+
+
+def test_each_snapshot_lists_its_lake_files_beside_it_and_pruning_reads_the_lists(wh, monkeypatch):
+    snap = Path(os.path.realpath(wh))
+    listed = lake.file_list(snap)
+    assert listed.exists() and oct(listed.stat().st_mode & 0o777) == "0o600"
+    con = duckdb.connect(str(snap), read_only=True)
+    named = {p for (p,) in con.execute("SELECT path FROM lake_file UNION ALL SELECT path FROM lake_index").fetchall()}
+    con.close()
+    assert lake.referenced(snap) == named
+    opened = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(lake.duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
+    for hour in range(9, 14):
+        add_login(wh, ALPHA, patron_of(wh, "a1"), dt.datetime(2016, 3, 1, hour))
+    monkeypatch.undo()
+    assert not [a for a in opened if a and str(a[0]).endswith(".duckdb") and "snapshots" in str(a[0])
+                and not str(a[0]).split("/")[-1].startswith(".")]   # only the writer's own copy was opened
+    snaps = sorted(store.snapshot_dir(wh).glob("*.duckdb"))
+    assert len(snaps) == store.KEEP_SNAPSHOTS
+    assert sorted(store.snapshot_dir(wh).glob("*.duckdb.files")) == [lake.file_list(s) for s in snaps]
+    kept = set().union(*(lake.referenced(s) for s in snaps))
+    on_disk = {str(f.relative_to(lake.lake_dir(wh))) for f in lake.lake_dir(wh).rglob("*.parquet")}
+    assert on_disk == kept
+    # A list cut short is not trusted: the catalog is read instead.
+    listed, full = lake.file_list(snaps[-1]), lake.referenced(snaps[-1])
+    listed.write_text(listed.read_text().split("\n", 1)[0] + "\n")
+    assert len(full) > 1 and lake.referenced(snaps[-1]) == full

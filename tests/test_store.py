@@ -156,3 +156,40 @@ def test_a_full_disk_during_the_copy_leaves_no_partial_copy(tmp_path, monkeypatc
         with store.publishing(path):
             pass
     assert not list(store.snapshot_dir(path).glob(".*")) and store.file_stamp(path) == before
+
+
+def test_a_writer_runs_the_schema_only_when_the_catalog_has_not_run_this_one(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    with store.publishing(path) as con:
+        con.execute("INSERT INTO warehouse_meta VALUES ('x', '1')")
+    ran = []
+    real = store.create_schema
+    monkeypatch.setattr(store, "create_schema", lambda con: ran.append(1) or real(con))
+    with store.publishing(path) as con:
+        pass
+    assert ran == []
+    with store.publishing(path) as con:   # a table gone: the schema runs again and brings it back
+        con.execute("DROP TABLE survey_response")
+    with store.publishing(path) as con:
+        assert con.execute("SELECT count(*) FROM survey_response").fetchone()[0] == 0
+    assert ran == [1]
+    with store.publishing(path) as con:   # another schema.sql
+        con.execute("UPDATE warehouse_meta SET value = 'old|1' WHERE key = 'schema'")
+    with store.publishing(path) as con:
+        pass
+    assert ran == [1, 1]
+
+
+def test_one_transaction_commits_at_publish_or_not_at_all(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with store.publishing(path) as con:
+        con.execute("INSERT INTO warehouse_meta VALUES ('x', '1')")
+    with pytest.raises(RuntimeError):
+        with store.publishing(path, one_transaction=True) as con:
+            con.execute("UPDATE warehouse_meta SET value = '2' WHERE key = 'x'")
+            raise RuntimeError("stop")
+    with store.publishing(path, one_transaction=True) as con:
+        con.execute("UPDATE warehouse_meta SET value = '3' WHERE key = 'x'")
+    reader = store.open_readonly(path)
+    assert reader.execute("SELECT value FROM warehouse_meta WHERE key = 'x'").fetchone()[0] == "3"
+    reader.close()

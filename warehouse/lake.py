@@ -11,7 +11,9 @@ whose rows changed and nothing else: a load costs its batch, not the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -71,7 +73,13 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
 
 
 def _all_columns(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> dict[str, list[str]]:
-    """{table: its columns in order} of a catalog's main schema (the connection's own by default)."""
+    """{table: its columns in order} of a catalog's main schema (the connection's own by default;
+    in a writer, as remember_columns kept them: duckdb_columns() costs 15-40 ms a call)."""
+    if catalog is None:
+        try:
+            return dict(con.execute("SELECT * FROM temp.lake_columns").fetchall())
+        except duckdb.CatalogException:
+            pass
     where = "database_name = ?" if catalog else "database_name = current_database()"
     rows = con.execute(f"SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
                        f"WHERE {where} AND schema_name = 'main' GROUP BY table_name", [catalog] if catalog else []
@@ -82,7 +90,8 @@ def _all_columns(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> 
 def working_tables(con: duckdb.DuckDBPyConnection) -> None:
     """In the writer's connection: the partitioned tables as TEMP tables of the same definition,
     which shadow the catalog's (always empty) ones, so the rows a writer opens never enter the
-    catalog file it publishes."""
+    catalog file it publishes; and the catalog's columns, kept (remember_columns)."""
+    ddls = []
     for table, sql in con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
                                   "AND schema_name = 'main' AND list_contains(?, table_name)", [list(PARTITIONED)]
                                   ).fetchall():
@@ -90,7 +99,19 @@ def working_tables(con: duckdb.DuckDBPyConnection) -> None:
         # checked by the catalog's own table at the writer's inserts into it, as before.
         ddl = re.sub(r",\s*FOREIGN KEY\s*\([^)]*\)\s*REFERENCES\s+\w+\s*\([^)]*\)", "", sql)
         ddl = re.sub(r"\s*REFERENCES\s+\w+\s*\(\w+\)", "", ddl)
-        con.execute(ddl.replace("CREATE TABLE ", "CREATE TEMP TABLE IF NOT EXISTS ", 1))
+        ddls.append(ddl.replace("CREATE TABLE ", "CREATE TEMP TABLE IF NOT EXISTS ", 1).rstrip().rstrip(";"))
+    if ddls:
+        con.execute(";\n".join(ddls))   # one call: they are planned alike, without a round trip each
+    remember_columns(con)
+
+
+def remember_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the writer's catalog columns (_all_columns) in a TEMP table: a writer changes no
+    table's columns after create_schema, and reads them a dozen times."""
+    con.execute("DROP TABLE IF EXISTS temp.lake_columns")
+    columns = _all_columns(con)
+    con.execute("CREATE TEMP TABLE lake_columns (table_name VARCHAR, columns VARCHAR[])")
+    con.execute("INSERT INTO lake_columns SELECT unnest(?), unnest(?)", [list(columns), list(columns.values())])
 
 
 # Tables whose rows a write since a date reads only from that date's school year on (the events
@@ -250,6 +271,7 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
     written = 0
     lake.mkdir(mode=0o700, exist_ok=True)
     columns = _all_columns(con)   # once per publish, not per table
+    touched: set[int] = set()
     for table in PARTITIONED:
         after = _fingerprints(con, table, columns[table])
         mine = {(sy, c): v for (t, sy, c), v in before.items() if t == table and (everything or (t, sy, c) in opened)}
@@ -275,7 +297,68 @@ def publish_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str)
                         [[k[0] for k in added], [k[1] for k in added], [total[k][0] for k in added],
                          [total[k][1] for k in added], table])
             written += _write_partitions(con, lake, version, table, columns[table], added, total)
+        touched |= {c for _, c in changed} | {c for _, c in added}
+    written += _write_key_indexes(con, lake, version, touched)
     return written
+
+
+# The key index's row groups: a 100-card batch reads about 100 of them (of 950 for 2M cards).
+KEY_INDEX_ROW_GROUP = 2048
+# The partitions a community's key index was written from, as lake_index.source.
+_KEY_SOURCE_SQL = """
+SELECT community_id, string_agg(school_year || ':' || rows || ':' || fingerprint, ';' ORDER BY school_year)
+FROM (SELECT DISTINCT community_id, school_year, rows, fingerprint FROM {catalog}lake_file WHERE table_name = 'patron'
+      AND list_contains($ids, community_id))
+GROUP BY community_id
+"""
+
+
+def _write_key_indexes(con, lake: Path, version: str, communities: set[int]) -> int:
+    """At publish, after lake_file is final: for each community the writer changed (any table),
+    a new key index when its patron partitions are not the ones its index was written from (a
+    card load; a warehouse made before key indexes); none for a community without cards. The
+    cards are read from the files lake_file now lists: those just written and those unchanged."""
+    ids = sorted(communities)
+    if not ids or con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'lake_index' "
+                              "AND NOT temporary").fetchone()[0] == 0:
+        return 0
+    wanted = dict(con.execute(_KEY_SOURCE_SQL.format(catalog=""), {"ids": ids}).fetchall())
+    have = dict(con.execute("SELECT community_id, source FROM lake_index WHERE list_contains(?, community_id)",
+                            [ids]).fetchall())
+    stale = [c for c in ids if wanted.get(c) != have.get(c)]
+    if not stale:
+        return 0
+    con.execute("DELETE FROM lake_index WHERE list_contains(?, community_id)", [stale])
+    written = 0
+    for c in stale:
+        if c not in wanted:
+            continue   # no cards: no index
+        source = "read_parquet([" + ", ".join(_quote(f) for f in files_of(con, lake, "patron", [c])) + "])"
+        rel = Path("patron_key") / f"community_id={int(c)}" / f"{version}_{uuid.uuid4()}.parquet"
+        (lake / rel).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (n,), = con.execute(f"""COPY (SELECT patron_key, patron_id FROM {source} ORDER BY patron_key)
+                                TO {_quote(str(lake / rel))} (FORMAT parquet, COMPRESSION zstd,
+                                ROW_GROUP_SIZE {KEY_INDEX_ROW_GROUP})""").fetchall()
+        con.execute("INSERT INTO lake_index VALUES (?, ?, ?, ?)", [c, str(rel), n, wanted[c]])
+        written += 1
+    return written
+
+
+def key_index(con: duckdb.DuckDBPyConnection, alias: str, community_id: int) -> str | None:
+    """The key index file of a community in a warehouse attached as `alias` (attach), when it is
+    the one of that version's cards; else None (read the patron table)."""
+    cat = f"{alias}_catalog" if alias != "memory" else "lake_catalog"
+    try:
+        row = con.execute(f"SELECT i.path, i.source, (SELECT lake FROM temp.lake_attached WHERE alias = $alias) "
+                          f"FROM {cat}.lake_index i WHERE i.community_id = $c", {"c": community_id, "alias": alias}
+                          ).fetchall()
+    except duckdb.CatalogException:
+        return None
+    if len(row) != 1 or row[0][2] is None:
+        return None
+    path, source, folder = row[0]
+    wanted = dict(con.execute(_KEY_SOURCE_SQL.format(catalog=f"{cat}."), {"ids": [community_id]}).fetchall())
+    return str(Path(folder) / path) if wanted.get(community_id) == source else None
 
 
 def _write_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str, table: str, columns: list[str],
@@ -308,13 +391,47 @@ def _write_partitions(con: duckdb.DuckDBPyConnection, lake: Path, version: str, 
     return len(rows)
 
 
+# Every lake file a catalog names: its tables' and its key indexes'.
+_NAMED_SQL = "SELECT path FROM lake_file UNION ALL SELECT path FROM lake_index"
+
+
+def file_list(catalog: Path) -> Path:
+    """Beside a catalog snapshot, the list of the lake files it names (one relative path a line),
+    written at publish so that pruning need not open every kept catalog."""
+    return catalog.with_name(catalog.name + ".files")
+
+
+def write_file_list(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Write the files of the writer's lake_file to `target` (owner only, synced) for file_list."""
+    paths = [p for (p,) in con.execute(f"{_NAMED_SQL} ORDER BY path").fetchall()]
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("".join(p + "\n" for p in paths) + _LIST_END)
+        f.flush()
+        os.fsync(f.fileno())
+    return target
+
+
+_LIST_END = "# end\n"   # a list without it is not trusted (read from the catalog instead)
+
+
 def referenced(catalog: Path) -> set[str]:
-    """The lake files (relative paths) one published catalog names."""
+    """The lake files (relative paths) one published catalog names: from its file_list when it
+    has a complete one, else from the catalog itself."""
+    try:
+        text = file_list(catalog).read_text()
+    except OSError:
+        text = ""
+    if text.endswith(_LIST_END):
+        return {p for p in text.removesuffix(_LIST_END).split("\n") if p}
     con = duckdb.connect(str(catalog), read_only=True)
     try:
-        return {p for (p,) in con.execute("SELECT path FROM lake_file").fetchall()}
-    except duckdb.CatalogException:
-        return set()
+        return {p for (p,) in con.execute(_NAMED_SQL).fetchall()}
+    except duckdb.CatalogException:   # a catalog made before key indexes
+        try:
+            return {p for (p,) in con.execute("SELECT path FROM lake_file").fetchall()}
+        except duckdb.CatalogException:
+            return set()
     finally:
         con.close()
 
@@ -329,6 +446,8 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: Path, lake: Path, alias: str
     not the warehouse's."""
     cat = f"{alias}_catalog" if alias != "memory" else "lake_catalog"
     con.execute(f"ATTACH ? AS {cat} (READ_ONLY)", [str(catalog)])
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS lake_attached (alias VARCHAR, lake VARCHAR)")
+    con.execute("INSERT INTO lake_attached VALUES (?, ?)", [alias, str(lake)])
     if alias != "memory":
         con.execute(f"ATTACH ':memory:' AS {alias}")
     columns = _all_columns(con, cat)

@@ -457,3 +457,15 @@ CREATE TABLE IF NOT EXISTS lake_file (
     rows          BIGINT NOT NULL,
     fingerprint   VARCHAR NOT NULL
 );
+
+-- Per community, its cards' pseudonyms and ids (patron_key, patron_id) as one lake file sorted by
+-- patron_key in small row groups, so that a card activity file's checks read the row groups of
+-- its own cards, not every card (warehouse/lake.py key_index). `source` is the community's patron
+-- partitions (school year, rows, fingerprint) it was written from: a file whose source is not the
+-- partitions of its version is not used. Its files are lake files like lake_file's (pruning).
+CREATE TABLE IF NOT EXISTS lake_index (
+    community_id  INTEGER NOT NULL,
+    path          VARCHAR NOT NULL,
+    rows          BIGINT NOT NULL,
+    source        VARCHAR NOT NULL
+);
