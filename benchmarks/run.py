@@ -386,9 +386,14 @@ def _compare_rollups(con, tables, saved) -> list[str]:
 
 def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
     """The same kind of events through ingest.load (if it is there): validation,
-    pseudonymization of the raw IDs, anti-joins, load log and rollups, in one transaction."""
+    pseudonymization of the raw IDs, load log, rollups and publish, in one transaction. First
+    SMALL_LOADS files of SMALL_ROWS rows, one after another (each a month of its own, so each adds
+    rows and replaces none); then the million-row file from Parquet and from CSV, each on its own
+    copy of the warehouse as it stood (hard links), so each is a first load of those events and not
+    a correction of the other's."""
     try:
         from ingest import load
+        from warehouse import store
         from warehouse.demo import DEMO_SECRET
     except ImportError as e:
         return {"error": f"ingest.load not available: {e}"}
@@ -398,42 +403,66 @@ def _ingest_with_loader(path: Path, files: dict[str, Path]) -> dict:
     os.environ["LCC_SECRET_FILE"] = str(key)
     import duckdb
     n = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(files["loader_parquet"])]).fetchone()[0]
-    out = {"small": _small_load(path, files["loader_csv"])}
+    out = {}
     for kind in ("parquet", "csv"):
+        copy = WORK / f"loader-{kind}" / path.name
+        shutil.rmtree(copy.parent, ignore_errors=True)
+        store.copy_published(path, copy)
         f = files[f"loader_{kind}"]
+        steps: list[tuple[float, str]] = []
         t0 = time.perf_counter()
         try:
-            report = load.load_files([f], community=COMMUNITY, source="card_activity", path=path)
+            report = load.load_files([f], community=COMMUNITY, source="card_activity", path=copy,
+                                     progress=lambda _i, _n, what: steps.append((time.perf_counter(), what)))
         except Exception as e:  # report, don't stop the other phases
             out[kind] = {"error": f"{type(e).__name__}: {e}", "committed": False}
             continue
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
         seconds = time.perf_counter() - t0
         statuses = [getattr(r, "status", "?") for r in getattr(report, "files", getattr(report, "results", []))]
+        marks = [(t0, "start"), *steps]
         out[kind] = {"rows": n, "seconds": seconds, "rows_per_s": n / seconds, "status": statuses,
-                     "committed": getattr(report, "committed", None)}
+                     "committed": getattr(report, "committed", None),
+                     # each step's seconds, named by the progress message that began it
+                     "steps_s": {what: round(b[0] - a[0], 3) for a, b, what in
+                                 zip(marks, [*marks[1:], (t0 + seconds, "")], [m[1] for m in marks])}}
+    out["small"] = _small_loads(path, files["loader_csv"])
     return out
 
 
-SMALL_ROWS = 100
+SMALL_ROWS, SMALL_LOADS = 100, 5
 LOADER_PARQUET_ROWS_S, LOADER_CSV_ROWS_S = 500_000, 350_000   # issue 19, at 100M events
 
 
-def _small_load(path: Path, activity_csv: Path) -> dict:
-    """A 100-row card activity file through the real loader, end to end (validation,
-    pseudonymization, rollups, publish): what publishing costs when the batch is tiny. The rows
-    are the first of the loader's file, a second earlier, so they are new events."""
+def _small_loads(path: Path, activity_csv: Path) -> dict:
+    """SMALL_LOADS card activity files of SMALL_ROWS rows through the real loader, end to end
+    (validation, pseudonymization, rollups, publish, pruning the versions no longer kept), one
+    after another: what publishing costs when the batch is tiny. File k holds the first rows of the
+    loader's file moved to the first day of the k-th month before the file's first month: a card
+    activity file's period is the months it covers, and a file over an earlier one's period is a
+    correction of it, not new events."""
     import duckdb
 
     from ingest import load
-    small = WORK / "activity-small.csv"
-    duckdb.connect().execute(f"""COPY (SELECT patron_id, timestamp - INTERVAL 1 SECOND AS timestamp, event, channel
-                                       FROM read_csv(?) LIMIT {SMALL_ROWS}) TO '{small}' (FORMAT csv, HEADER)""",
-                             [str(activity_csv)])
-    t0 = time.perf_counter()
-    report = load.load_files([small], community=COMMUNITY, source="card_activity", path=path)
-    seconds = time.perf_counter() - t0
-    small.unlink()
-    return {"rows": SMALL_ROWS, "seconds": seconds, "committed": getattr(report, "committed", None)}
+    runs = []
+    for k in range(1, SMALL_LOADS + 1):
+        small = WORK / f"activity-small-{k}.csv"
+        duckdb.connect().execute(f"""
+            COPY (WITH rows AS (SELECT * FROM read_csv(?) LIMIT {SMALL_ROWS}),
+                       first AS (SELECT min(CAST(timestamp AS DATE)) AS d FROM read_csv(?))
+                  SELECT patron_id, CAST(date_trunc('month', first.d) - INTERVAL {k} MONTH AS TIMESTAMP)
+                                    + (timestamp - date_trunc('day', timestamp)) AS timestamp, event, channel
+                  FROM rows, first)
+            TO '{small}' (FORMAT csv, HEADER)""", [str(activity_csv), str(activity_csv)])
+        t0 = time.perf_counter()
+        report = load.load_files([small], community=COMMUNITY, source="card_activity", path=path)
+        runs.append(time.perf_counter() - t0)
+        small.unlink()
+        if not getattr(report, "committed", False):
+            raise RuntimeError(f"small load {k} did not commit: {report}")
+    return {"rows": SMALL_ROWS, "loads": len(runs), "runs_s": [round(x, 3) for x in runs],
+            "seconds": float(np.median(runs)), "first_s": runs[0], "committed": True}
 
 
 def store_disk(path: Path) -> dict:
@@ -532,7 +561,7 @@ def measure(size: str, args: argparse.Namespace) -> dict:
         result["ingest_csv_rows_per_s"] = round(ingest["csv"]["rows_per_s"])
         result["ingest_rows_per_s"] = result["ingest_parquet_rows_per_s"]
         loader = ingest.get("loader", {})
-        result["small_load_s"] = round(loader.get("small", {}).get("seconds", float("nan")), 3)
+        result["small_load_s"] = round(loader.get("small", {}).get("seconds", float("nan")), 3)   # median of the loads
         for kind in ("parquet", "csv"):
             if "rows_per_s" in loader.get(kind, {}):
                 result[f"loader_{kind}_rows_per_s"] = round(loader[kind]["rows_per_s"])
@@ -662,8 +691,10 @@ def report(results: dict) -> str:
                 elif k:
                     lines.append(f"| real loader (`ingest.load`, {kind}) | not measured: {k.get('error')} | – |")
             if "small_load_s" in r:
-                lines.append(f"| {SMALL_ROWS}-row card activity file through the real loader, end to end | "
-                             f"{r['small_load_s']:.2f} s | < 1 s: {_mark(r['small_load_s'] < 1)} |")
+                small = r.get("ingest", {}).get("loader", {}).get("small", {})
+                lines.append(f"| {SMALL_ROWS}-row card activity file through the real loader, end to end "
+                             f"(median of {small.get('loads', 1)} loads in a row) | {r['small_load_s']:.2f} s | "
+                             f"< 1 s: {_mark(r['small_load_s'] < 1)} |")
             for kind, target in (("parquet", LOADER_PARQUET_ROWS_S), ("csv", LOADER_CSV_ROWS_S)):
                 if f"loader_{kind}_rows_per_s" in r:
                     lines.append(f"| real loader, {kind} (issue 19 target at 100M) | "

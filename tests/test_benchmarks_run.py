@@ -24,12 +24,15 @@ def test_ingest_phase_records_every_figure_and_publishes_only_the_main_batches(t
         assert 0 < k["distinct_cards"] <= 20_000
         assert k["rows_per_s"] > 0 and k["rows_per_s_with_publish"] > 0
     assert out["loader"]["parquet"]["committed"] and out["loader"]["csv"]["committed"]
+    assert {"checking activity.parquet", "updating rollups"} <= set(out["loader"]["parquet"]["steps_s"])
     con = store.open_readonly(path)
-    # Published: the CSV batch (the Parquet one was taken out before it) and the loader's two
-    # loads of the same card activity (the second replaces the first); never the sweep's batch.
+    # Published: the CSV batch (the Parquet one was taken out before it) and the small loads, each
+    # of its own day; the loader's million-row loads each went to a copy; never the sweep's batch.
     added = con.execute("SELECT count(*) FROM card_event").fetchone()[0] - before
-    assert out["loader"]["small"]["committed"] and out["loader"]["small"]["seconds"] > 0
-    assert added == 20_000 + out["loader"]["parquet"]["rows"]   # the small load's rows too: replaced
+    small = out["loader"]["small"]
+    assert small["committed"] and small["loads"] == run.SMALL_LOADS and len(small["runs_s"]) == run.SMALL_LOADS
+    assert added == 20_000 + run.SMALL_LOADS * run.SMALL_ROWS
+    assert not list(tmp_path.glob("loader-*"))   # the copies are gone
     assert con.execute("SELECT count(*) FROM card_event WHERE load_id = ?",
                        [out["csv"]["load_id"]]).fetchone()[0] == 20_000
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from metrics import activation, circulation, dialect
 from metrics.access import PROGRAM, Viewer
 from metrics.scope import Scope
 from tests import spark_support
-from warehouse import store
+from warehouse import rollups, store
 
 pytestmark = pytest.mark.spark
 
@@ -318,14 +319,63 @@ def _same_rollups(duck, sp, tmp_path):
     return rows
 
 
-def test_the_full_refresh_on_spark_writes_duckdbs_rollups_row_for_row(random_pair, tmp_path):
+@pytest.fixture(scope="module")
+def spark_rollups(random_pair, tmp_path_factory):
+    """The random warehouse's rollups rebuilt on Spark and written as Parquet: (rows, folder)."""
+    folder = tmp_path_factory.mktemp("spark_rollups")
     duck, sp = random_pair
-    rows = _same_rollups(duck, sp, tmp_path)
+    return _same_rollups(duck, sp, folder), folder
+
+
+def test_the_full_refresh_on_spark_writes_duckdbs_rollups_row_for_row(spark_rollups):
+    rows, folder = spark_rollups
     assert rows["rollup_student_cells"] > 50 and rows["rollup_circulation_month"] > 50
     # the lake's rollups in the lake's partitions
-    weeks = sorted(p.relative_to(tmp_path / "rollup_activation_week").parts[:2]
-                   for p in (tmp_path / "rollup_activation_week").rglob("*.parquet"))
+    weeks = sorted(p.relative_to(folder / "rollup_activation_week").parts[:2]
+                   for p in (folder / "rollup_activation_week").rglob("*.parquet"))
     assert weeks and all(a.startswith("school_year=") and b.startswith("community_id=") for a, b in weeks)
+
+
+def _rollups(con) -> dict[str, pd.DataFrame]:
+    out = {}
+    for t in rollups.ROLLUP_TABLES:
+        df = con.execute(f"SELECT * FROM {t}").df()
+        out[t] = df.sort_values(list(df.columns), na_position="last").reset_index(drop=True)
+    return out
+
+
+def test_the_rollups_spark_wrote_publish_as_the_next_version(random_pair, spark_rollups, tmp_path):
+    from warehouse import lake, spark_refresh
+    duck, _ = random_pair
+    _, folder = spark_rollups
+    catalog = duck.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'lake_catalog'").fetchone()[0]
+    path = store.copy_published(Path(catalog), tmp_path / "warehouse.duckdb")
+    # rollups gone wrong in the copy, in the catalog and in a lake partition, for the publish to mend
+    with store.publishing(path) as con:
+        con.execute("DELETE FROM rollup_people_year WHERE community_id = (SELECT min(community_id) FROM community)")
+        con.execute("UPDATE rollup_activation_week SET activations = activations + 1")
+    read = store.open_readonly(path)
+    before = store.version(read)
+    read.close()
+    files_before = lake.referenced(Path(os.path.realpath(path)))
+    rows = spark_refresh.publish(path, folder, before)
+    after = store.open_readonly(path)
+    try:
+        assert store.version(after) != before
+        mine, expected = _rollups(after), _rollups(duck)
+        for t in rollups.ROLLUP_TABLES:
+            pd.testing.assert_frame_equal(mine[t], expected[t], check_dtype=False, obj=t)
+            assert rows[t] == len(expected[t])
+    finally:
+        after.close()
+    files_after = lake.referenced(Path(os.path.realpath(path)))
+    # only the mended partitions are new files: the activation weeks; every event file is kept
+    new = {f.split("/")[0] for f in files_after - files_before}
+    assert new == {"rollup_activation_week"}
+    assert {f for f in files_before if f.startswith("card_event/")} <= files_after
+    # a warehouse published again after Spark read it is not overwritten with older rollups
+    with pytest.raises(spark_refresh.Stale, match="run the refresh again"):
+        spark_refresh.publish(path, folder, before)
 
 
 @pytest.mark.skipif(not FULL, reason="3-4 min on 2 cores: LCC_SPARK_PARITY_FULL=1 runs it")

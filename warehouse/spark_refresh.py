@@ -1,6 +1,6 @@
 """The full rollup refresh on Spark, over a lake, for a program-wide rebuild on a cluster.
 
-    python -m warehouse.spark_refresh WAREHOUSE OUT [--master spark://host:7077]
+    python -m warehouse.spark_refresh WAREHOUSE OUT [--master spark://host:7077] [--publish]
 
 The statements are warehouse/rollups.py's own, written once in DuckDB's dialect: each is parsed
 with sqlglot, DuckDB's macro school_year_of written out, rendered for Spark by metrics/dialect.py
@@ -10,6 +10,13 @@ statement reads it as DuckDB reads the table. Then every rollup is written under
 the lake's rollups partitioned as the lake partitions them (school_year=…/community_id=…), the
 catalog's rollups one folder each. tests/test_spark_parity.py checks them row for row against
 DuckDB's refresh.
+
+With --publish (or `publish()`), the rollups Spark wrote become the warehouse's next published
+version, in one store.publishing transaction: the catalog's rollups replaced whole, the lake's
+rollup partitions opened and replaced, and a new file written only for a partition whose rows
+differ from the published one (lake.publish_partitions compares fingerprints), so a rebuild that
+changes nothing writes nothing but a catalog. Refused, with nothing published, when the warehouse
+was published again after Spark read it, or a rollup is missing from OUT.
 """
 from __future__ import annotations
 
@@ -100,6 +107,42 @@ def write(frames: dict[str, object], folder: Path) -> dict[str, int]:
     return rows
 
 
+class Stale(RuntimeError):
+    """The warehouse changed after the Spark refresh read it: its rollups would be of old rows."""
+
+
+def publish(path: Path, folder: Path, read_version: str) -> dict[str, int]:
+    """Publish the rollups Spark wrote under folder (write()) as the warehouse's next version,
+    if the published version is still read_version (the one the refresh read). Returns the rows
+    of each rollup as published."""
+    from warehouse import spark as spark_module
+    from warehouse import store
+
+    files = spark_module.parquet_tables(folder)
+    missing = [t for t in rollups.ROLLUP_TABLES if t not in files]
+    if missing:
+        raise FileNotFoundError(f"{folder}: no Parquet files for {', '.join(missing)}; nothing was published")
+    rows = {}
+    with store.publishing(path, communities=()) as con:
+        if store.version(con) != read_version:
+            raise Stale(f"{path} was published again (version {store.version(con)}) after the Spark refresh read "
+                        f"version {read_version}; run the refresh again. Nothing was published.")
+        folder_of = Path(con.execute("SELECT lake FROM temp.lake_path").fetchone()[0])
+        columns = lake.table_columns(con)
+        for table in rollups.ROLLUP_TABLES:
+            if table in lake.PARTITIONED:   # every partition the writer may replace
+                keys = con.execute("SELECT DISTINCT school_year, community_id FROM lake_file WHERE table_name = ?",
+                                   [table]).fetchall()
+                lake.open_only(con, folder_of, table, keys)
+            cols = ", ".join(columns[table])
+            con.execute(f"DELETE FROM {table}")
+            # hive partitioning: the lake's rollups carry school year and community in their paths
+            rows[table] = con.execute(f"INSERT INTO {table} SELECT {cols} FROM read_parquet(?, hive_partitioning = "
+                                      f"{'true' if table in lake.PARTITIONED else 'false'})",
+                                      [files[table]]).fetchone()[0]
+    return rows
+
+
 def rollup_columns(con) -> dict[str, list[tuple[str, str]]]:
     """{rollup table: [(column, DuckDB type)]} of a warehouse open on DuckDB (store.open_readonly)."""
     return {t: [(c, typ) for c, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM {t}").fetchall()]
@@ -111,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("warehouse", type=Path, help="the published warehouse path (its catalog link)")
     ap.add_argument("out", type=Path, help="folder for the rollups' Parquet files")
     ap.add_argument("--master", default=None, help="a Spark master URL (default: $LCC_SPARK_MASTER or local[2])")
+    ap.add_argument("--publish", action="store_true",
+                    help="publish the rebuilt rollups as the warehouse's next version (on this machine's store)")
     args = ap.parse_args(argv)
     if args.master:
         os.environ["LCC_SPARK_MASTER"] = args.master
@@ -119,12 +164,20 @@ def main(argv: list[str] | None = None) -> int:
     from warehouse import store
     con = store.open_readonly(args.warehouse)
     columns = rollup_columns(con)
+    read_version = store.version(con)
     con.close()
     wh = spark_module.open_lake(args.warehouse, args.out / "_catalog", cache=False)
     frames = refresh(wh.spark, columns)
     for name, n in write(frames, args.out).items():
         print(f"{name}: {n:,} rows", flush=True)
     print(f"Rollups rebuilt on Spark in {time.monotonic() - start:.1f} s, under {args.out}.")
+    if args.publish:
+        try:
+            publish(args.warehouse, args.out, read_version)
+        except (Stale, FileNotFoundError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"Published them as the next version of {args.warehouse} in {time.monotonic() - start:.1f} s in all.")
     return 0
 
 
