@@ -113,3 +113,15 @@ def edge_cards(con):
                                WHERE community_id = 4 AND first_activity BETWEEN '2015-09-01' AND '2016-06-30'
                                ORDER BY 1 LIMIT 1""").fetchall()
     return never, later, same_year
+
+
+def lake_files(path: Path) -> dict[tuple[str, str, int], set[str]]:
+    """{(table, school year, community): its files} of the published version."""
+    con = duckdb.connect(os.path.realpath(path), read_only=True)
+    try:
+        out: dict = {}
+        for t, sy, c, p in con.execute("SELECT table_name, school_year, community_id, path FROM lake_file").fetchall():
+            out.setdefault((t, sy, c), set()).add(p)
+        return out
+    finally:
+        con.close()

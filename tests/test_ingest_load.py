@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from ingest.load import load_files, load_log, quarantined, undo
+from tests.rollup_support import lake_files
 from warehouse import pseudonymize, store
 
 SCHOOLS = "school,school_type,grade_low,grade_high,title_i\nAlpha Elementary,district,K,5,yes\nBeta High,charter,9,12,no\n"
@@ -327,18 +328,6 @@ def test_survey_exports_with_several_header_rows(wh, tmp_path):
                      "WHERE wave = 'Round two'") == [(2, 2)]
     # nothing from the metadata columns (e-mail, IP) is stored
     assert b"a@b.org" not in wh.read_bytes()
-
-
-def lake_files(path: Path) -> dict[tuple[str, str, int], set[str]]:
-    """{(table, school year, community): its files} of the published version."""
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
-    try:
-        out: dict = {}
-        for t, sy, c, p in con.execute("SELECT table_name, school_year, community_id, path FROM lake_file").fetchall():
-            out.setdefault((t, sy, c), set()).add(p)
-        return out
-    finally:
-        con.close()
 
 
 def full_refresh_equals_published(path: Path, tmp_path: Path) -> None:

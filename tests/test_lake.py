@@ -9,22 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.rollup_support import lake_files as files
 from tests.small_warehouse import build
 from warehouse import lake, rollups, store
 
 ALPHA, BETA = 1, 2
-
-
-def files(path: Path) -> dict[tuple[str, str, int], set[str]]:
-    """{(table, school year, community): its files} of the published version."""
-    con = duckdb.connect(os.path.realpath(path), read_only=True)
-    try:
-        out: dict = {}
-        for t, sy, c, p in con.execute("SELECT table_name, school_year, community_id, path FROM lake_file").fetchall():
-            out.setdefault((t, sy, c), set()).add(p)
-        return out
-    finally:
-        con.close()
 
 
 def count(path: Path, sql: str, params=None):
