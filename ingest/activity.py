@@ -23,10 +23,11 @@ def patron_ids(ctx: Context) -> None:
         SELECT t.* EXCLUDE (patron_id), CASE WHEN t.patron_id IS NOT NULL THEN {HMAC_SQL.format(raw='t.patron_id')}
                END AS patron_key, t.patron_id AS patron_id
         FROM typed t""", ctx.hmac_params())
+    source, params = cards(con, ctx.community_id)
     con.execute(f"""
         CREATE OR REPLACE TABLE typed AS
         SELECT t.* EXCLUDE (patron_id), p.patron_id AS patron_ref, t.patron_id
-        FROM typed t LEFT JOIN ({cards(con, ctx.community_id)}) p ON p.patron_key = t.patron_key""")
+        FROM typed t LEFT JOIN ({source}) p ON p.patron_key = t.patron_key""", params)
     add_errors(con, "SELECT line, 'patron_id', patron_id, 'no card with this ID has been loaded for ' || $slug, "
                     "'the ID of a card in a loaded card file (load kind cards first)' "
                     "FROM typed WHERE patron_id IS NOT NULL AND patron_ref IS NULL", {"slug": ctx.community})
@@ -38,19 +39,21 @@ LISTED_KEYS = 5000
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
-def cards(con, community_id: int) -> str:
-    """SQL of (patron_key, patron_id) of the community's cards that `typed` may name: from the
-    community's key index (warehouse/lake.py), only the row groups holding the file's keys when
-    they are few; without a current index, its patron table."""
+def cards(con, community_id: int) -> tuple[str, dict]:
+    """(SQL, its parameters) of (patron_key, patron_id) of the community's cards that `typed` may
+    name: from the community's key index (warehouse/lake.py), only the row groups holding the
+    file's keys when they are few; without a current index, its patron table. The keys are
+    written into the SQL as literals (checked to be hex digests): a constant list is what DuckDB
+    checks against the row groups' bounds, a bound list is not."""
     index = lake.key_index(con, "wh", community_id)
     if index is None:
-        return f"SELECT patron_key, patron_id FROM wh.patron WHERE community_id = {int(community_id)}"
+        return "SELECT patron_key, patron_id FROM wh.patron WHERE community_id = $c", {"c": community_id}
     keys = [k for (k,) in con.execute(f"SELECT DISTINCT patron_key FROM typed WHERE patron_key IS NOT NULL "
                                       f"LIMIT {LISTED_KEYS + 1}").fetchall()]
     source = f"SELECT patron_key, patron_id FROM read_parquet({lake._quote(index)})"
     if len(keys) > LISTED_KEYS or not all(_HEX.fullmatch(k) for k in keys):
-        return source
-    return f"{source} WHERE patron_key IN ({', '.join(repr(k) for k in keys) or 'NULL'})"
+        return source, {}
+    return f"{source} WHERE patron_key IN ({', '.join(repr(k) for k in keys) or 'NULL'})", {}
 
 
 def period_of(ctx: Context, column: str) -> tuple:
